@@ -1,0 +1,48 @@
+"""digitnet's sessions: `nox` runs every test session; `nox -s train` is the main job."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "tests", "js", "parity", "e2e"]
+nox.options.reuse_venv = "yes"
+
+PY = "python"
+JS = "js"
+
+
+def install_python(session: nox.Session, *extra: str) -> None:
+    session.install("-e", PY, *extra)
+
+
+def npm_ci(session: nox.Session) -> None:
+    session.run("npm", "ci", "--no-audit", "--no-fund", external=True, cwd=JS)
+
+
+@nox.session
+def train(session: nox.Session) -> None:
+    """The main job: train the default recipe on verified MNIST (pass extra CLI flags after --)."""
+    install_python(session)
+    session.run("digitnet", "train", *session.posargs)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Python tests (pytest), including a short real training run on MNIST."""
+    install_python(session, "pytest")
+    session.run("pytest", "python/tests", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install("ruff")
+    session.run("ruff", "check", PY, "noxfile.py")
+    session.run("ruff", "format", "--check", PY, "noxfile.py")
+
+
+@nox.session
+def js(session: nox.Session) -> None:
+    """The npm package's tests with node:test."""
+    npm_ci(session)
+    session.run("npm", "test", external=True, cwd=JS)
