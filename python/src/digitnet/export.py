@@ -1,0 +1,222 @@
+"""Publish a trained run as an immutable weights version, and verify every published version.
+
+Layout and formats: fixtures/FORMAT.md. A version's files are written into a temporary folder
+that is renamed into place; fixtures/index.json is updated last, so an interrupted export
+leaves no partial version and the index only ever names complete ones.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from . import quantize, reference
+from .data import Dataset
+from .errors import DigitnetError
+from .evaluate import evaluate
+
+INDEX = "index.json"
+FILES = ("model.json", "parity.json")
+PARITY_FORMAT = "digitnet-parity"
+
+
+def short_float(v: float) -> float:
+    """The float64 nearest to the shortest decimal of v as a float32: trained values are float32,
+    so this keeps all their precision in about 9 digits instead of 17."""
+    return float(repr(np.float32(v)))
+
+
+def model_document(params, version: str, per_channel: bool, metadata: dict) -> dict:
+    layers = []
+    for k, (w, b) in enumerate(params):
+        q, scales = quantize.quantize(w, per_channel)
+        scales = np.array([short_float(s) for s in scales])
+        q = np.clip(np.round(np.asarray(w, np.float64) / scales), -127, 127).astype(np.int8)
+        layer = {
+            "inputs": int(w.shape[0]),
+            "outputs": int(w.shape[1]),
+            "activation": "softmax" if k == len(params) - 1 else "relu",
+            "weights": base64.b64encode(q.tobytes()).decode("ascii"),
+        }
+        if per_channel:
+            layer["scales"] = scales.tolist()
+        else:
+            layer["scale"] = float(scales[0])
+        layer["bias"] = [short_float(v) for v in b]
+        layers.append(layer)
+    return {"format": reference.FORMAT, "formatVersion": reference.FORMAT_VERSION,
+            "version": version, "layers": layers, "metadata": metadata}
+
+
+def dumps(doc: dict) -> bytes:
+    """Compact JSON; Python writes floats in shortest round-trip form, so nothing is rounded."""
+    return json.dumps(doc, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def parity_cases(model: reference.Model, data: Dataset, per_class: int = 20) -> list[dict]:
+    """Test digits that exercise the engine: the first `per_class` of each class, every digit the
+    int8 model gets wrong (up to 40) and the 40 with the narrowest top-two margin."""
+    x = data.test.images.reshape(len(data.test.images), -1) / 255.0
+    probs = model.predict(x)
+    labels = data.test.labels
+    top2 = np.sort(probs, axis=1)[:, -2:]
+    margin = top2[:, 1] - top2[:, 0]
+    why: dict[int, str] = {}
+    for d in range(10):
+        for i in np.flatnonzero(labels == d)[:per_class]:
+            why[int(i)] = f"first {per_class} of class {d}"
+    for i in np.flatnonzero(probs.argmax(1) != labels)[:40]:
+        why.setdefault(int(i), "misclassified by the int8 model")
+    for i in np.argsort(margin, kind="stable")[:40]:
+        why.setdefault(int(i), f"narrow top-two margin ({margin[i]:.3g})")
+    return [
+        {"description": f"MNIST test digit #{i} (label {labels[i]}): {why[i]}",
+         "index": i, "label": int(labels[i]),
+         "pixels": base64.b64encode(data.test.images[i].tobytes()).decode("ascii"),
+         "probabilities": probs[i].tolist()}
+        for i in sorted(why)
+    ]
+
+
+def parity_document(model: reference.Model, data: Dataset) -> dict:
+    return {"format": PARITY_FORMAT, "formatVersion": 1, "weightsVersion": model.version,
+            "description": "MNIST test digits with the float64 reference's probabilities; "
+                           "an engine passes within 1e-12 and with the same argmax",
+            "cases": parity_cases(model, data)}
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_index(dest: Path) -> dict:
+    path = dest / INDEX
+    if not path.exists():
+        return {"format": "digitnet-index", "formatVersion": 1, "weights": {}}
+    try:
+        index = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise DigitnetError(f"{path}: unreadable index ({e})") from None
+    if not isinstance(index, dict) or not isinstance(index.get("weights"), dict):
+        raise DigitnetError(f"{path}: weights: expected an object of versions")
+    return index
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def publish(dest: Path, version: str, files: dict[str, bytes], summary: dict) -> Path:
+    """Write a new version folder atomically, then record it in the index."""
+    if not reference.SEMVER.match(version):
+        raise DigitnetError(f"--version: {version!r} is not semver X.Y.Z")
+    index = read_index(dest)
+    target = dest / "weights" / version
+    if target.exists() or version in index["weights"]:
+        raise DigitnetError(f"{target}: version {version} is already published and never "
+                            "changes; choose a new version")
+    (dest / "weights").mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=dest / "weights", prefix=f".{version}.tmp-"))
+    try:
+        for name, data in files.items():
+            write_atomic(staging / name, data)
+        os.rename(staging, target)  # atomic; fails rather than merge if target appeared meanwhile
+    except BaseException:
+        for f in staging.glob("*"):
+            f.unlink()
+        staging.rmdir()
+        raise
+    entry = {**summary, "files": {n: {"sha256": sha256(d), "size": len(d)} for n, d in files.items()}}
+    index["weights"][version] = entry
+    write_atomic(dest / INDEX, json.dumps(index, indent=2).encode("utf-8") + b"\n")
+    return target
+
+
+def export(params, version: str, data: Dataset, run_meta: dict, per_channel: bool, command: str,
+           dest: Path) -> tuple[Path, dict]:
+    """Quantize, evaluate and publish; returns the version folder and its model-card metadata."""
+    if not reference.SEMVER.match(version):
+        raise DigitnetError(f"--version: {version!r} is not semver X.Y.Z")
+    probe = reference.load_model(model_document(params, version, per_channel, {}))
+    classify = lambda imgs: probe.predict(imgs.reshape(len(imgs), -1) / 255.0).argmax(1)  # noqa: E731
+    card = evaluate(classify, data.test)
+    history = run_meta["history"]
+    metadata = {
+        "floatAccuracy": run_meta["test_accuracy"],
+        "int8Accuracy": card["accuracy"],
+        "perClassAccuracy": card["perClassAccuracy"],
+        "confusion": card["confusion"],
+        "shiftRobustness": {k: round(v, 4) for k, v in card["shiftRobustness"].items()},
+        # column form keeps the card small: the whole file must stay under 150,000 bytes
+        "history": {key: [h[key] for h in history] for key in history[0]},
+        "quantization": "per-channel" if per_channel else "per-layer",
+        "recipe": run_meta["recipe"],
+        "seed": run_meta["seed"],
+        "dataSha256": run_meta["data_sha256"],
+        "command": command,
+        "createdAt": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    doc = model_document(params, version, per_channel, metadata)
+    model = reference.load_model(doc)
+    files = {"model.json": dumps(doc), "parity.json": dumps(parity_document(model, data))}
+    summary = {"createdAt": metadata["createdAt"], "floatAccuracy": metadata["floatAccuracy"],
+               "int8Accuracy": metadata["int8Accuracy"], "quantization": metadata["quantization"]}
+    return publish(dest, version, files, summary), metadata
+
+
+def verify(dest: Path) -> list[str]:
+    """Check every published version; returns one line per version, raises on the first problem."""
+    index = read_index(dest)
+    if not index["weights"]:
+        raise DigitnetError(f"{dest / INDEX}: no published versions")
+    lines = []
+    for version, entry in sorted(index["weights"].items()):
+        folder = dest / "weights" / version
+        for name, want in entry.get("files", {}).items():
+            path = folder / name
+            if not path.is_file():
+                raise DigitnetError(f"{path}: missing (listed in {INDEX})")
+            data = path.read_bytes()
+            if len(data) != want["size"] or sha256(data) != want["sha256"]:
+                raise DigitnetError(f"{path}: SHA-256 {sha256(data)} / {len(data)} bytes, "
+                                    f"{INDEX} says {want['sha256']} / {want['size']} bytes")
+        model = reference.load_model(folder / "model.json")
+        if model.version != version:
+            raise DigitnetError(f"{folder / 'model.json'}: version {model.version!r}, "
+                                f"expected {version!r}")
+        worst = check_parity(model, folder / "parity.json")
+        lines.append(f"{version}: files match the index, schema holds, "
+                     f"parity reproduced exactly ({worst} cases)")
+    return lines
+
+
+def check_parity(model: reference.Model, path: Path) -> int:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise DigitnetError(f"{path}: unreadable ({e})") from None
+    if doc.get("format") != PARITY_FORMAT or doc.get("weightsVersion") != model.version:
+        raise DigitnetError(f"{path}: expected a {PARITY_FORMAT} file for {model.version}")
+    for k, case in enumerate(doc["cases"]):
+        pixels = np.frombuffer(base64.b64decode(case["pixels"]), dtype=np.uint8)
+        got = model.predict(pixels / 255.0).tolist()
+        if got != case["probabilities"]:
+            raise DigitnetError(f"{path}: cases[{k}] ({case['description']}): the reference "
+                                "gives different probabilities")
+    return len(doc["cases"])
