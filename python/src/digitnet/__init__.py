@@ -1,3 +1,6 @@
 """digitnet: an MNIST MLP trained from scratch in NumPy, shipped as int8, checked for parity."""
 
+from .reference import load_model
+
 __version__ = "1.0.0"
+__all__ = ["load_model", "__version__"]

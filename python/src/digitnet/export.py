@@ -30,7 +30,7 @@ PARITY_FORMAT = "digitnet-parity"
 def short_float(v: float) -> float:
     """The float64 nearest to the shortest decimal of v as a float32: trained values are float32,
     so this keeps all their precision in about 9 digits instead of 17."""
-    return float(repr(np.float32(v)))
+    return float(str(np.float32(v)))
 
 
 def model_document(params, version: str, per_channel: bool, metadata: dict) -> dict:

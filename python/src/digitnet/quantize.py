@@ -10,7 +10,7 @@ def quantize(w: np.ndarray, per_channel: bool = True) -> tuple[np.ndarray, np.nd
     or (1,)). Per channel, each output column gets its own scale, so a column of small weights
     is not crushed by another column's outlier."""
     w = np.asarray(w, dtype=np.float64)
-    peak = np.abs(w).max(axis=0) if per_channel else np.abs(w).max(keepdims=True)
+    peak = np.abs(w).max(axis=0) if per_channel else np.abs(w).max().reshape(1)
     scales = np.where(peak > 0, peak / 127.0, 1.0)  # an all-zero column keeps a valid scale
     q = np.clip(np.round(w / scales), -127, 127).astype(np.int8)
     return q, scales

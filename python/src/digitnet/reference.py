@@ -31,6 +31,15 @@ class Layer:
     activation: str
 
 
+def affine(a: np.ndarray, layer: Layer) -> np.ndarray:
+    """x W + b, summed input by input in a fixed order (not BLAS, whose order depends on the
+    batch size and the CPU): one vector or a batch, any machine, the same bits."""
+    z = np.zeros(a.shape[:-1] + layer.bias.shape)
+    for i in range(a.shape[-1]):
+        z += a[..., i, None] * layer.weights[i]
+    return z + layer.bias
+
+
 def softmax(z: np.ndarray) -> np.ndarray:
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
@@ -49,7 +58,7 @@ class Model:
         a = check_input(x)
         hidden, logits = [], None
         for layer in self.layers:
-            z = a @ layer.weights + layer.bias
+            z = affine(a, layer)
             if layer.activation == "relu":
                 a = np.maximum(z, 0.0)
                 hidden.append(a)

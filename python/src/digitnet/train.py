@@ -25,6 +25,8 @@ class Recipe:
     rotate: float = 0.0  # random affine before the shift: degrees, scale and shear ranges
     scale: float = 0.0
     shear: float = 0.0
+    smoothing: float = 0.0  # label smoothing
+    ema: float = 0.0  # if > 0, train with and return an exponential moving average of weights
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
@@ -85,6 +87,7 @@ def train(
     rng = np.random.default_rng(seed)
     params = model.init_params(rng)
     opt = Adam(params, recipe)
+    averaged = [(W.copy(), b.copy()) for W, b in params] if recipe.ema else params
     images, labels = data.train.images, data.train.labels
     n = len(images) * (2 if recipe.clean_copy else 1)
     steps_per_epoch = math.ceil(n / recipe.batch_size)
@@ -104,9 +107,13 @@ def train(
             idx = order[s * recipe.batch_size : (s + 1) * recipe.batch_size]
             x, y = to_inputs(x_all[idx]), y_all[idx].astype(np.intp)
             probs, acts = model.forward(params, x)
-            grads = model.backward(params, probs, acts, y)
+            grads = model.backward(params, probs, acts, y, recipe.smoothing)
             lr = cosine(recipe, ((epoch - 1) * steps_per_epoch + s) / total)
             opt.step(params, grads, lr)
+            if recipe.ema:
+                for avg, p in zip(averaged, params):
+                    for a, v in zip(avg, p):
+                        a += np.float32(1 - recipe.ema) * (v - a)
             loss_sum += model.cross_entropy(probs, y) * len(y)
             correct += int((probs.argmax(1) == y).sum())
         seconds = time.perf_counter() - t0
@@ -114,11 +121,11 @@ def train(
             "epoch": epoch,
             "loss": round(loss_sum / n, 6),
             "train_accuracy": round(correct / n, 6),
-            "test_accuracy": accuracy(params, data.test.images, data.test.labels),
+            "test_accuracy": accuracy(averaged, data.test.images, data.test.labels),
             "seconds": round(seconds, 3),
         }
         history.append(entry)
         if log:
             elapsed = time.perf_counter() - started
             log({**entry, "eta": elapsed / epoch * (recipe.epochs - epoch), "epochs": recipe.epochs})
-    return params, history
+    return averaged, history

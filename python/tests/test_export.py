@@ -1,0 +1,121 @@
+import json
+import os
+
+import numpy as np
+import pytest
+from conftest import write_dataset
+
+from digitnet import cli, data, export, model
+from digitnet.errors import DigitnetError
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures")
+
+
+@pytest.fixture
+def run_dir(tmp_path):
+    """A real (tiny) training run on a small synthetic data set."""
+    folder = write_dataset(tmp_path / "data", n_train=64, n_test=40)
+    out = tmp_path / "run"
+    assert cli.main(["train", "--data", str(folder), "--epochs", "1", "--out", str(out)]) == 0
+    return out, folder
+
+
+def snapshot(folder):
+    return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_export_publishes_and_verify_accepts(run_dir, tmp_path, capsys):
+    run, data_dir = run_dir
+    dest = tmp_path / "fx"
+    assert cli.main(["export", str(run), "--version", "0.1.0", "--dest", str(dest),
+                     "--data", str(data_dir)]) == 0
+    index = json.loads((dest / "index.json").read_text())
+    entry = index["weights"]["0.1.0"]
+    assert set(entry["files"]) == {"model.json", "parity.json"}
+    doc = json.loads((dest / "weights/0.1.0/model.json").read_text())
+    meta = doc["metadata"]
+    assert meta["quantization"] == "per-channel" and "digitnet export" in meta["command"]
+    assert len(meta["confusion"]) == 10 and set(meta["shiftRobustness"]) == {"2", "3", "4"}
+    assert entry["int8Accuracy"] == meta["int8Accuracy"]
+    parity = json.loads((dest / "weights/0.1.0/parity.json").read_text())
+    assert len(parity["cases"]) == 40  # every test digit of this tiny set
+    assert cli.main(["verify", "--dest", str(dest)]) == 0
+    assert "VERIFY OK" in capsys.readouterr().out
+
+
+def test_existing_version_is_refused_and_nothing_changes(run_dir, tmp_path, capsys):
+    run, data_dir = run_dir
+    dest = tmp_path / "fx"
+    args = ["export", str(run), "--dest", str(dest), "--data", str(data_dir)]
+    assert cli.main([*args, "--version", "1.0.0"]) == 0
+    before = snapshot(dest)
+    capsys.readouterr()
+    assert cli.main([*args, "--version", "1.0.0", "--per-layer"]) == 2
+    assert "already published" in capsys.readouterr().err
+    assert snapshot(dest) == before
+    assert cli.main([*args, "--version", "1.0"]) == 2
+    assert "not semver" in capsys.readouterr().err
+    assert snapshot(dest) == before
+
+
+def test_interrupted_export_leaves_no_partial_version(run_dir, tmp_path, monkeypatch):
+    run, data_dir = run_dir
+    dest = tmp_path / "fx"
+    real = export.write_atomic
+    calls = []
+
+    def dies_on_second_file(path, blob):
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        real(path, blob)
+
+    monkeypatch.setattr(export, "write_atomic", dies_on_second_file)
+    with pytest.raises(KeyboardInterrupt):
+        ds = data.load(data_dir)
+        params = cli.load_checkpoint(run)
+        meta = json.loads((run / "metrics.json").read_text())
+        export.export(params, "2.0.0", ds, meta, True, "test", dest)
+    assert not (dest / "weights" / "2.0.0").exists()
+    assert list((dest / "weights").iterdir()) == []  # no staging folder left behind
+    assert not (dest / "index.json").exists()
+
+
+def test_verify_fails_on_a_flipped_byte(run_dir, tmp_path):
+    run, data_dir = run_dir
+    dest = tmp_path / "fx"
+    assert cli.main(["export", str(run), "--version", "0.2.0", "--dest", str(dest),
+                     "--data", str(data_dir)]) == 0
+    path = dest / "weights/0.2.0/model.json"
+    blob = bytearray(path.read_bytes())
+    blob[len(blob) // 2] ^= 0x01
+    path.write_bytes(bytes(blob))
+    with pytest.raises(DigitnetError, match="model.json: SHA-256"):
+        export.verify(dest)
+
+
+def test_model_file_size_budget():
+    """A full-size model with metadata like a real run's stays within 150,000 bytes."""
+    params = model.init_params(np.random.default_rng(0))
+    history = [{"epoch": e, "loss": 0.123456, "train_accuracy": 0.987654,
+                "test_accuracy": 0.9912, "seconds": 1.234} for e in range(1, 61)]
+    meta = {"history": {k: [h[k] for h in history] for k in history[0]},
+            "confusion": [[1000] * 10] * 10, "dataSha256": data.MNIST_SHA256}
+    size = len(export.dumps(export.model_document(params, "1.0.0", True, meta)))
+    assert size <= 150_000, size
+
+
+@pytest.mark.mnist
+def test_published_versions_verify_and_reach_recorded_accuracy(mnist):
+    from pathlib import Path
+
+    dest = Path(FIXTURES)
+    assert export.verify(dest)
+    index = export.read_index(dest)
+    from digitnet import reference
+
+    for version, entry in index["weights"].items():
+        m = reference.load_model(dest / "weights" / version / "model.json")
+        x = mnist.test.images.reshape(-1, 784) / 255.0
+        acc = float((m.predict(x).argmax(1) == mnist.test.labels).mean())
+        assert acc == entry["int8Accuracy"] == m.metadata["int8Accuracy"]

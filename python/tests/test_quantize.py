@@ -1,0 +1,47 @@
+import json
+
+import numpy as np
+import pytest
+
+from digitnet import export, model, quantize, reference
+
+
+@pytest.mark.parametrize("per_channel", [True, False])
+def test_error_is_at_most_half_a_step(per_channel):
+    w = np.random.default_rng(0).standard_normal((784, 128)) * 0.05
+    w[3, 7] = 0.9  # an outlier in one column
+    q, scales = quantize.quantize(w, per_channel)
+    assert q.dtype == np.int8 and q.min() >= -127 and q.max() <= 127
+    assert scales.shape == ((128,) if per_channel else (1,))
+    err = np.abs(w - quantize.dequantize(q, scales))
+    assert (err <= scales / 2 + 1e-15).all()
+    assert np.abs(q).max() == 127  # the scale uses the whole range
+
+
+def test_per_channel_is_finer_where_columns_differ():
+    w = np.random.default_rng(1).standard_normal((64, 10)) * np.linspace(0.01, 1, 10)
+    err = {pc: np.abs(w - quantize.dequantize(*quantize.quantize(w, pc))).mean()
+           for pc in (True, False)}
+    assert err[True] < err[False] * 0.75
+
+
+def test_zero_column_keeps_a_valid_scale():
+    q, scales = quantize.quantize(np.zeros((4, 3)))
+    assert (scales > 0).all() and not q.any()
+
+
+@pytest.mark.parametrize("per_channel", [True, False])
+def test_json_round_trip_is_exact(per_channel):
+    params = model.init_params(np.random.default_rng(2))
+    params = [(w, np.random.default_rng(3).standard_normal(b.shape).astype(np.float32) * 0.1)
+              for w, b in params]
+    doc = export.model_document(params, "1.2.3", per_channel, {"note": "test"})
+    text = export.dumps(doc)
+    again = json.loads(text)
+    assert again == doc
+    m = reference.load_model(again)
+    for layer, spec, (w, b) in zip(m.layers, doc["layers"], params):
+        assert layer.bias.tolist() == spec["bias"]  # biases are never rounded on the way
+        assert np.allclose(layer.bias, b, rtol=1e-7, atol=0)  # ... and keep float32 precision
+        step = np.array(spec["scales"] if per_channel else [spec["scale"]])
+        assert (np.abs(layer.weights - w) <= step / 2 + 1e-12).all()
