@@ -46,3 +46,11 @@ def js(session: nox.Session) -> None:
     """The npm package's tests with node:test."""
     npm_ci(session)
     session.run("npm", "test", external=True, cwd=JS)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Training and engine figures, each as a ratio against a baseline measured in the same run."""
+    install_python(session)
+    session.run("digitnet", "data", "fetch")
+    session.run("python", "bench/report.py")

@@ -23,17 +23,28 @@ def run(name: str, recipe: train.Recipe, ds: data.Dataset) -> dict:
         nonlocal reached
         if reached is None and entry["test_accuracy"] >= TARGET:
             reached = time.perf_counter() - started
-        print(f"  {name} epoch {entry['epoch']}/{entry['epochs']} "
-              f"test {entry['test_accuracy']:.2%}", file=sys.stderr, flush=True)
+        print(
+            f"  {name} epoch {entry['epoch']}/{entry['epochs']} "
+            f"test {entry['test_accuracy']:.2%}",
+            file=sys.stderr,
+            flush=True,
+        )
 
     params, history = train.train(ds, recipe, seed=0, log=log)
     wall = time.perf_counter() - started
-    shifted = {d: train.accuracy(params, augment.fixed_shift(ds.test.images, d), ds.test.labels)
-               for d in (2, 3, 4)}
-    return {"recipe": name, "wall_seconds": round(wall, 2),
-            "test_accuracy": history[-1]["test_accuracy"],
-            "seconds_to_98_2": None if reached is None else round(reached, 2),
-            "shift_accuracy": {str(d): a for d, a in shifted.items()}}
+    shifted = {
+        d: train.accuracy(
+            params, augment.fixed_shift(ds.test.images, d), ds.test.labels
+        )
+        for d in (2, 3, 4)
+    }
+    return {
+        "recipe": name,
+        "wall_seconds": round(wall, 2),
+        "test_accuracy": history[-1]["test_accuracy"],
+        "seconds_to_98_2": None if reached is None else round(reached, 2),
+        "shift_accuracy": {str(d): a for d, a in shifted.items()},
+    }
 
 
 def main() -> None:

@@ -18,8 +18,10 @@ def write_dataset(folder: Path, n_train=20, n_test=10, gz=False, seed=0) -> Path
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
     for prefix, n in (("train", n_train), ("t10k", n_test)):
-        for kind, arr in (("images-idx3-ubyte", rng.integers(0, 256, (n, 28, 28))),
-                          ("labels-idx1-ubyte", rng.integers(0, 10, n))):
+        for kind, arr in (
+            ("images-idx3-ubyte", rng.integers(0, 256, (n, 28, 28))),
+            ("labels-idx1-ubyte", rng.integers(0, 10, n)),
+        ):
             raw = idx_bytes(arr)
             name = f"{prefix}-{kind}"
             if gz:

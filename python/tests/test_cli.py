@@ -31,8 +31,9 @@ def test_missing_data_and_unwritable_out(tmp_path, capsys):
     else:
         target = tmp_path / "ro" / "run"
         (tmp_path / "ro").mkdir(mode=0o500)
-    code, out = run(capsys, "train", "--data", str(write_dataset(tmp_path / "d")), "--out",
-                    str(target))
+    code, out = run(
+        capsys, "train", "--data", str(write_dataset(tmp_path / "d")), "--out", str(target)
+    )
     assert code == 2 and "not writable" in out.err
 
 
@@ -47,8 +48,9 @@ def test_interrupt_leaves_no_half_written_file(tmp_path, capsys, monkeypatch):
 
     monkeypatch.setattr(cli.train, "train", interrupted)
     out = tmp_path / "run"
-    code, printed = run(capsys, "train", "--data", str(write_dataset(tmp_path / "d")), "--out",
-                        str(out))
+    code, printed = run(
+        capsys, "train", "--data", str(write_dataset(tmp_path / "d")), "--out", str(out)
+    )
     assert code == 130 and "interrupted" in printed.err
     assert list(out.iterdir()) == []
 

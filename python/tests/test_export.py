@@ -1,11 +1,10 @@
 import json
 import os
 
-import numpy as np
 import pytest
 from conftest import write_dataset
 
-from digitnet import cli, data, export, model
+from digitnet import cli, data, export
 from digitnet.errors import DigitnetError
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures")
@@ -27,14 +26,20 @@ def snapshot(folder):
 def test_export_publishes_and_verify_accepts(run_dir, tmp_path, capsys):
     run, data_dir = run_dir
     dest = tmp_path / "fx"
-    assert cli.main(["export", str(run), "--version", "0.1.0", "--dest", str(dest),
-                     "--data", str(data_dir)]) == 0
+    assert (
+        cli.main(
+            ["export", str(run), "--version", "0.1.0", "--dest", str(dest), "--data", str(data_dir)]
+        )
+        == 0
+    )
     index = json.loads((dest / "index.json").read_text())
     entry = index["weights"]["0.1.0"]
-    assert set(entry["files"]) == {"model.json", "parity.json"}
+    assert set(entry["files"]) == {"model.json", "parity.json", "card.json"}
     doc = json.loads((dest / "weights/0.1.0/model.json").read_text())
     meta = doc["metadata"]
-    assert meta["quantization"] == "per-channel" and "digitnet export" in meta["command"]
+    assert meta["quantization"] == "per-layer" and "digitnet export" in meta["command"]
+    card = json.loads((dest / "weights/0.1.0/card.json").read_text())
+    assert card["history"][0]["epoch"] == 1 and card["int8Accuracy"] == meta["int8Accuracy"]
     assert len(meta["confusion"]) == 10 and set(meta["shiftRobustness"]) == {"2", "3", "4"}
     assert entry["int8Accuracy"] == meta["int8Accuracy"]
     parity = json.loads((dest / "weights/0.1.0/parity.json").read_text())
@@ -75,7 +80,7 @@ def test_interrupted_export_leaves_no_partial_version(run_dir, tmp_path, monkeyp
         ds = data.load(data_dir)
         params = cli.load_checkpoint(run)
         meta = json.loads((run / "metrics.json").read_text())
-        export.export(params, "2.0.0", ds, meta, True, "test", dest)
+        export.export(params, "2.0.0", ds, meta, False, "test", dest)
     assert not (dest / "weights" / "2.0.0").exists()
     assert list((dest / "weights").iterdir()) == []  # no staging folder left behind
     assert not (dest / "index.json").exists()
@@ -84,8 +89,12 @@ def test_interrupted_export_leaves_no_partial_version(run_dir, tmp_path, monkeyp
 def test_verify_fails_on_a_flipped_byte(run_dir, tmp_path):
     run, data_dir = run_dir
     dest = tmp_path / "fx"
-    assert cli.main(["export", str(run), "--version", "0.2.0", "--dest", str(dest),
-                     "--data", str(data_dir)]) == 0
+    assert (
+        cli.main(
+            ["export", str(run), "--version", "0.2.0", "--dest", str(dest), "--data", str(data_dir)]
+        )
+        == 0
+    )
     path = dest / "weights/0.2.0/model.json"
     blob = bytearray(path.read_bytes())
     blob[len(blob) // 2] ^= 0x01
@@ -94,15 +103,17 @@ def test_verify_fails_on_a_flipped_byte(run_dir, tmp_path):
         export.verify(dest)
 
 
-def test_model_file_size_budget():
-    """A full-size model with metadata like a real run's stays within 150,000 bytes."""
-    params = model.init_params(np.random.default_rng(0))
-    history = [{"epoch": e, "loss": 0.123456, "train_accuracy": 0.987654,
-                "test_accuracy": 0.9912, "seconds": 1.234} for e in range(1, 61)]
-    meta = {"history": {k: [h[k] for h in history] for k in history[0]},
-            "confusion": [[1000] * 10] * 10, "dataSha256": data.MNIST_SHA256}
-    size = len(export.dumps(export.model_document(params, "1.0.0", True, meta)))
-    assert size <= 150_000, size
+def test_model_file_size_budget(run_dir, tmp_path, capsys):
+    """Per channel, 202 scales do not fit beside full-precision biases: the export says so and
+    writes nothing; per layer (the default) fits."""
+    run, data_dir = run_dir
+    dest = tmp_path / "fx"
+    args = ["export", str(run), "--dest", str(dest), "--data", str(data_dir)]
+    assert cli.main([*args, "--version", "1.0.0", "--per-channel"]) == 2
+    assert "over the 150,000-byte budget" in capsys.readouterr().err
+    assert not dest.exists() or not any(dest.rglob("*.json"))
+    assert cli.main([*args, "--version", "1.0.0"]) == 0
+    assert (dest / "weights/1.0.0/model.json").stat().st_size <= 150_000
 
 
 @pytest.mark.mnist

@@ -20,8 +20,10 @@ def test_error_is_at_most_half_a_step(per_channel):
 
 def test_per_channel_is_finer_where_columns_differ():
     w = np.random.default_rng(1).standard_normal((64, 10)) * np.linspace(0.01, 1, 10)
-    err = {pc: np.abs(w - quantize.dequantize(*quantize.quantize(w, pc))).mean()
-           for pc in (True, False)}
+    err = {
+        pc: np.abs(w - quantize.dequantize(*quantize.quantize(w, pc))).mean()
+        for pc in (True, False)
+    }
     assert err[True] < err[False] * 0.75
 
 
@@ -33,8 +35,10 @@ def test_zero_column_keeps_a_valid_scale():
 @pytest.mark.parametrize("per_channel", [True, False])
 def test_json_round_trip_is_exact(per_channel):
     params = model.init_params(np.random.default_rng(2))
-    params = [(w, np.random.default_rng(3).standard_normal(b.shape).astype(np.float32) * 0.1)
-              for w, b in params]
+    params = [
+        (w, np.random.default_rng(3).standard_normal(b.shape).astype(np.float32) * 0.1)
+        for w, b in params
+    ]
     doc = export.model_document(params, "1.2.3", per_channel, {"note": "test"})
     text = export.dumps(doc)
     again = json.loads(text)

@@ -30,8 +30,13 @@ def test_train_cli_writes_checkpoint_and_metrics(tmp_path, capsys):
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics) >= {"test_accuracy", "history", "seed", "recipe", "data_sha256"}
     assert [h["epoch"] for h in metrics["history"]] == [1, 2]
-    assert set(metrics["history"][0]) == {"epoch", "loss", "train_accuracy", "test_accuracy",
-                                          "seconds"}
+    assert set(metrics["history"][0]) == {
+        "epoch",
+        "loss",
+        "train_accuracy",
+        "test_accuracy",
+        "seconds",
+    }
     assert metrics["seed"] == 3 and metrics["recipe"]["epochs"] == 2
     assert metrics["test_accuracy"] == metrics["history"][-1]["test_accuracy"]
     params = cli.load_checkpoint(out)
@@ -44,5 +49,7 @@ def test_one_epoch_on_real_mnist_reaches_95_percent(mnist):
     recipe = dataclasses.replace(train.DEFAULT, epochs=1)
     params, history = train.train(mnist, recipe, seed=0)
     assert history[0]["test_accuracy"] >= 0.95
-    assert train.accuracy(params, mnist.test.images, mnist.test.labels) == history[0]["test_accuracy"]
+    assert (
+        train.accuracy(params, mnist.test.images, mnist.test.labels) == history[0]["test_accuracy"]
+    )
     assert np.isfinite(history[0]["loss"])

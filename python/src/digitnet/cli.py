@@ -45,13 +45,19 @@ def cmd_train(args) -> None:
         recipe = train.Recipe(**{**recipe.to_dict(), "epochs": args.epochs})
     out = prepare_out(args.out)
     ds = data.load(args.data)
-    print(f"training {args.recipe} recipe on {ds.source} ({len(ds.train.labels)} train, "
-          f"{len(ds.test.labels)} test), seed {args.seed}, {recipe.epochs} epochs", flush=True)
+    print(
+        f"training {args.recipe} recipe on {ds.source} ({len(ds.train.labels)} train, "
+        f"{len(ds.test.labels)} test), seed {args.seed}, {recipe.epochs} epochs",
+        flush=True,
+    )
 
     def log(e: dict) -> None:
-        print(f"epoch {e['epoch']:>2}/{e['epochs']}  loss {e['loss']:.4f}  "
-              f"train {e['train_accuracy']:.2%}  test {e['test_accuracy']:.2%}  "
-              f"{e['seconds']:.1f}s  ETA {e['eta']:.0f}s", flush=True)
+        print(
+            f"epoch {e['epoch']:>2}/{e['epochs']}  loss {e['loss']:.4f}  "
+            f"train {e['train_accuracy']:.2%}  test {e['test_accuracy']:.2%}  "
+            f"{e['seconds']:.1f}s  ETA {e['eta']:.0f}s",
+            flush=True,
+        )
 
     started = time.perf_counter()
     params, history = train.train(ds, recipe, args.seed, log)
@@ -62,17 +68,21 @@ def cmd_train(args) -> None:
         "recipe": {"name": args.recipe, **recipe.to_dict()},
         "data_sha256": ds.sha256,
         "train_seconds": round(time.perf_counter() - started, 3),
-        "command": "digitnet " + shlex.join(sys.argv[1:]),
+        "command": "digitnet " + shlex.join(args.argv),
     }
     save_checkpoint(out / CHECKPOINT, params)
     export.write_atomic(out / METRICS, json.dumps(metrics, indent=2).encode() + b"\n")
-    print(f"float test accuracy {metrics['test_accuracy']:.2%}; wrote {out / CHECKPOINT} "
-          f"and {out / METRICS}")
+    print(
+        f"float test accuracy {metrics['test_accuracy']:.2%}; wrote {out / CHECKPOINT} "
+        f"and {out / METRICS}"
+    )
 
 
 def save_checkpoint(path: Path, params: model.Params) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    arrays = {f"{kind}{k}": a for k, (w, b) in enumerate(params) for kind, a in (("W", w), ("b", b))}
+    arrays = {
+        f"{kind}{k}": a for k, (w, b) in enumerate(params) for kind, a in (("W", w), ("b", b))
+    }
     try:
         with open(tmp, "wb") as f:
             np.savez(f, **arrays)
@@ -123,13 +133,16 @@ def cmd_export(args) -> None:
     except (OSError, json.JSONDecodeError) as e:
         raise DigitnetError(f"{run / METRICS}: unreadable ({e})") from None
     ds = data.load(args.data)
-    command = f"{meta.get('command', 'digitnet train')} && digitnet {shlex.join(sys.argv[1:])}"
-    folder, card = export.export(params, args.version, ds, meta, not args.per_layer, command,
-                                 Path(args.dest))
+    command = f"{meta.get('command', 'digitnet train')} && digitnet {shlex.join(args.argv)}"
+    folder, card = export.export(
+        params, args.version, ds, meta, args.per_channel, command, Path(args.dest)
+    )
     size = (folder / "model.json").stat().st_size
     print(f"published {args.version} in {folder}")
-    print(f"  float accuracy {card['floatAccuracy']:.2%}, int8 ({card['quantization']}) "
-          f"{card['int8Accuracy']:.2%}, model.json {size:,} bytes")
+    print(
+        f"  float accuracy {card['floatAccuracy']:.2%}, int8 ({card['quantization']}) "
+        f"{card['int8Accuracy']:.2%}, model.json {size:,} bytes"
+    )
 
 
 def cmd_verify(args) -> None:
@@ -152,8 +165,12 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=int, help="override the recipe's epochs")
     t.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     t.add_argument("--out", help="output folder (default runs/<timestamp>/)")
-    t.add_argument("--recipe", choices=("default", "original"), default="default",
-                   help="'original' is the write-up's recipe, kept as a baseline")
+    t.add_argument(
+        "--recipe",
+        choices=("default", "original"),
+        default="default",
+        help="'original' is the write-up's recipe, kept as a baseline",
+    )
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser("evaluate", help="accuracy, per class, confusion, shift robustness")
@@ -165,7 +182,20 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument("run_dir")
     x.add_argument("--version", required=True, help="new semver version X.Y.Z")
     x.add_argument("--dest", default="fixtures", help="fixtures folder (default fixtures)")
-    x.add_argument("--per-layer", action="store_true", help="one scale per layer")
+    q = x.add_mutually_exclusive_group()
+    q.add_argument(
+        "--per-layer",
+        dest="per_channel",
+        action="store_false",
+        help="one scale per layer, as in the original (the default: see FORMAT.md)",
+    )
+    q.add_argument(
+        "--per-channel",
+        dest="per_channel",
+        action="store_true",
+        help="one scale per output unit (finer, but 202 more numbers in the file)",
+    )
+    x.set_defaults(per_channel=export.DEFAULT_PER_CHANNEL)
     x.add_argument("--data", help=data_help)
     x.set_defaults(func=cmd_export)
 
@@ -176,7 +206,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(argv)
+    args.argv = argv  # recorded in metrics and model cards as the exact command
     try:
         args.func(args)
     except DigitnetError as e:

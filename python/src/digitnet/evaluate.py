@@ -1,4 +1,4 @@
-"""Evaluation shared by the CLI and the model card: accuracy, per class, confusion, shift robustness."""
+"""Evaluation for the CLI and the model card: accuracy, per class, confusion, shift robustness."""
 
 from __future__ import annotations
 
@@ -37,8 +37,9 @@ def report(result: dict) -> str:
     lines += [f"  {d}: {a:.2%}" for d, a in enumerate(result["perClassAccuracy"])]
     lines.append("confusion (rows: true label, columns: prediction):")
     lines.append("      " + "".join(f"{d:>6}" for d in range(10)))
-    lines += [f"  {d:>2}: " + "".join(f"{c:>6}" for c in row)
-              for d, row in enumerate(result["confusion"])]
+    lines += [
+        f"  {d:>2}: " + "".join(f"{c:>6}" for c in row) for d, row in enumerate(result["confusion"])
+    ]
     lines.append("robustness (test digits shifted by exactly N px, zero-filled):")
     lines += [f"  {d} px: {a:.2%}" for d, a in result["shiftRobustness"].items()]
     return "\n".join(lines)

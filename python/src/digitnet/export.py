@@ -23,7 +23,9 @@ from .errors import DigitnetError
 from .evaluate import evaluate
 
 INDEX = "index.json"
-FILES = ("model.json", "parity.json")
+CARD = "card.json"
+MAX_MODEL_BYTES = 150_000
+DEFAULT_PER_CHANNEL = False
 PARITY_FORMAT = "digitnet-parity"
 
 
@@ -51,8 +53,13 @@ def model_document(params, version: str, per_channel: bool, metadata: dict) -> d
             layer["scale"] = float(scales[0])
         layer["bias"] = [short_float(v) for v in b]
         layers.append(layer)
-    return {"format": reference.FORMAT, "formatVersion": reference.FORMAT_VERSION,
-            "version": version, "layers": layers, "metadata": metadata}
+    return {
+        "format": reference.FORMAT,
+        "formatVersion": reference.FORMAT_VERSION,
+        "version": version,
+        "layers": layers,
+        "metadata": metadata,
+    }
 
 
 def dumps(doc: dict) -> bytes:
@@ -77,19 +84,26 @@ def parity_cases(model: reference.Model, data: Dataset, per_class: int = 20) -> 
     for i in np.argsort(margin, kind="stable")[:40]:
         why.setdefault(int(i), f"narrow top-two margin ({margin[i]:.3g})")
     return [
-        {"description": f"MNIST test digit #{i} (label {labels[i]}): {why[i]}",
-         "index": i, "label": int(labels[i]),
-         "pixels": base64.b64encode(data.test.images[i].tobytes()).decode("ascii"),
-         "probabilities": probs[i].tolist()}
+        {
+            "description": f"MNIST test digit #{i} (label {labels[i]}): {why[i]}",
+            "index": i,
+            "label": int(labels[i]),
+            "pixels": base64.b64encode(data.test.images[i].tobytes()).decode("ascii"),
+            "probabilities": probs[i].tolist(),
+        }
         for i in sorted(why)
     ]
 
 
 def parity_document(model: reference.Model, data: Dataset) -> dict:
-    return {"format": PARITY_FORMAT, "formatVersion": 1, "weightsVersion": model.version,
-            "description": "MNIST test digits with the float64 reference's probabilities; "
-                           "an engine passes within 1e-12 and with the same argmax",
-            "cases": parity_cases(model, data)}
+    return {
+        "format": PARITY_FORMAT,
+        "formatVersion": 1,
+        "weightsVersion": model.version,
+        "description": "MNIST test digits with the float64 reference's probabilities; "
+        "an engine passes within 1e-12 and with the same argmax",
+        "cases": parity_cases(model, data),
+    }
 
 
 def sha256(data: bytes) -> str:
@@ -129,8 +143,10 @@ def publish(dest: Path, version: str, files: dict[str, bytes], summary: dict) ->
     index = read_index(dest)
     target = dest / "weights" / version
     if target.exists() or version in index["weights"]:
-        raise DigitnetError(f"{target}: version {version} is already published and never "
-                            "changes; choose a new version")
+        raise DigitnetError(
+            f"{target}: version {version} is already published and never "
+            "changes; choose a new version"
+        )
     (dest / "weights").mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=dest / "weights", prefix=f".{version}.tmp-"))
     try:
@@ -142,41 +158,67 @@ def publish(dest: Path, version: str, files: dict[str, bytes], summary: dict) ->
             f.unlink()
         staging.rmdir()
         raise
-    entry = {**summary, "files": {n: {"sha256": sha256(d), "size": len(d)} for n, d in files.items()}}
+    entry = {
+        **summary,
+        "files": {n: {"sha256": sha256(d), "size": len(d)} for n, d in files.items()},
+    }
     index["weights"][version] = entry
     write_atomic(dest / INDEX, json.dumps(index, indent=2).encode("utf-8") + b"\n")
     return target
 
 
-def export(params, version: str, data: Dataset, run_meta: dict, per_channel: bool, command: str,
-           dest: Path) -> tuple[Path, dict]:
+def export(
+    params, version: str, data: Dataset, run_meta: dict, per_channel: bool, command: str, dest: Path
+) -> tuple[Path, dict]:
     """Quantize, evaluate and publish; returns the version folder and its model-card metadata."""
     if not reference.SEMVER.match(version):
         raise DigitnetError(f"--version: {version!r} is not semver X.Y.Z")
     probe = reference.load_model(model_document(params, version, per_channel, {}))
     classify = lambda imgs: probe.predict(imgs.reshape(len(imgs), -1) / 255.0).argmax(1)  # noqa: E731
     card = evaluate(classify, data.test)
-    history = run_meta["history"]
-    metadata = {
+    created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    metadata = {  # the model card's essentials; the whole file must stay <= 150,000 bytes
         "floatAccuracy": run_meta["test_accuracy"],
         "int8Accuracy": card["accuracy"],
         "perClassAccuracy": card["perClassAccuracy"],
         "confusion": card["confusion"],
         "shiftRobustness": {k: round(v, 4) for k, v in card["shiftRobustness"].items()},
-        # column form keeps the card small: the whole file must stay under 150,000 bytes
-        "history": {key: [h[key] for h in history] for key in history[0]},
         "quantization": "per-channel" if per_channel else "per-layer",
-        "recipe": run_meta["recipe"],
         "seed": run_meta["seed"],
         "dataSha256": run_meta["data_sha256"],
         "command": command,
-        "createdAt": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "createdAt": created,
+        "card": CARD,
     }
     doc = model_document(params, version, per_channel, metadata)
+    model_bytes = dumps(doc)
+    if len(model_bytes) > MAX_MODEL_BYTES:
+        raise DigitnetError(
+            f"model.json would be {len(model_bytes):,} bytes, over the "
+            f"{MAX_MODEL_BYTES:,}-byte budget (try --per-layer)"
+        )
     model = reference.load_model(doc)
-    files = {"model.json": dumps(doc), "parity.json": dumps(parity_document(model, data))}
-    summary = {"createdAt": metadata["createdAt"], "floatAccuracy": metadata["floatAccuracy"],
-               "int8Accuracy": metadata["int8Accuracy"], "quantization": metadata["quantization"]}
+    full_card = {
+        "format": "digitnet-card",
+        "formatVersion": 1,
+        "weightsVersion": version,
+        **metadata,
+        "history": run_meta["history"],
+        "recipe": run_meta["recipe"],
+        "modelBytes": len(model_bytes),
+    }
+    del full_card["card"]
+    files = {
+        "model.json": model_bytes,
+        "parity.json": dumps(parity_document(model, data)),
+        CARD: json.dumps(full_card, indent=1).encode("utf-8") + b"\n",
+    }
+    summary = {
+        "createdAt": created,
+        "floatAccuracy": metadata["floatAccuracy"],
+        "int8Accuracy": metadata["int8Accuracy"],
+        "quantization": metadata["quantization"],
+    }
     return publish(dest, version, files, summary), metadata
 
 
@@ -194,15 +236,20 @@ def verify(dest: Path) -> list[str]:
                 raise DigitnetError(f"{path}: missing (listed in {INDEX})")
             data = path.read_bytes()
             if len(data) != want["size"] or sha256(data) != want["sha256"]:
-                raise DigitnetError(f"{path}: SHA-256 {sha256(data)} / {len(data)} bytes, "
-                                    f"{INDEX} says {want['sha256']} / {want['size']} bytes")
+                raise DigitnetError(
+                    f"{path}: SHA-256 {sha256(data)} / {len(data)} bytes, "
+                    f"{INDEX} says {want['sha256']} / {want['size']} bytes"
+                )
         model = reference.load_model(folder / "model.json")
         if model.version != version:
-            raise DigitnetError(f"{folder / 'model.json'}: version {model.version!r}, "
-                                f"expected {version!r}")
+            raise DigitnetError(
+                f"{folder / 'model.json'}: version {model.version!r}, expected {version!r}"
+            )
         worst = check_parity(model, folder / "parity.json")
-        lines.append(f"{version}: files match the index, schema holds, "
-                     f"parity reproduced exactly ({worst} cases)")
+        lines.append(
+            f"{version}: files match the index, schema holds, "
+            f"parity reproduced exactly ({worst} cases)"
+        )
     return lines
 
 
@@ -217,6 +264,8 @@ def check_parity(model: reference.Model, path: Path) -> int:
         pixels = np.frombuffer(base64.b64decode(case["pixels"]), dtype=np.uint8)
         got = model.predict(pixels / 255.0).tolist()
         if got != case["probabilities"]:
-            raise DigitnetError(f"{path}: cases[{k}] ({case['description']}): the reference "
-                                "gives different probabilities")
+            raise DigitnetError(
+                f"{path}: cases[{k}] ({case['description']}): the reference "
+                "gives different probabilities"
+            )
     return len(doc["cases"])

@@ -35,18 +35,12 @@ def forward(params: Params, x: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]
     return softmax(acts[-1] @ W + b), acts
 
 
-def targets(y: np.ndarray, smoothing: float, dtype) -> np.ndarray:
-    """One-hot labels, optionally smoothed: (1 - s) on the label plus s spread over all classes."""
-    t = np.full((len(y), SIZES[-1]), smoothing / SIZES[-1], dtype)
-    t[np.arange(len(y)), y] += 1 - smoothing
-    return t
-
-
-def backward(
-    params: Params, probs: np.ndarray, acts: list[np.ndarray], y: np.ndarray, smoothing: float = 0.0
-) -> Params:
+def backward(params: Params, probs: np.ndarray, acts: list[np.ndarray], y: np.ndarray) -> Params:
     """Gradients of the mean cross-entropy, layer by layer from the top (mirrors forward)."""
-    dz = (probs - targets(y, smoothing, probs.dtype)) / len(y)  # d(softmax + CE)/dz = p - t
+    n = len(y)
+    dz = probs.copy()
+    dz[np.arange(n), y] -= 1  # d(softmax + cross-entropy)/dz = p - onehot
+    dz /= n
     grads = []
     for k in range(len(params) - 1, -1, -1):
         a = acts[k]
@@ -56,19 +50,18 @@ def backward(
     return grads[::-1]
 
 
-def cross_entropy(probs: np.ndarray, y: np.ndarray, smoothing: float = 0.0) -> float:
-    logp = np.log(np.maximum(probs, np.finfo(probs.dtype).tiny))
-    return float(-(targets(y, smoothing, probs.dtype) * logp).sum(axis=1).mean())
+def cross_entropy(probs: np.ndarray, y: np.ndarray) -> float:
+    p = probs[np.arange(len(y)), y]
+    return float(-np.log(np.maximum(p, np.finfo(probs.dtype).tiny)).mean())
 
 
-def loss_and_grads(
-    params: Params, x: np.ndarray, y: np.ndarray, smoothing: float = 0.0
-) -> tuple[float, Params]:
+def loss_and_grads(params: Params, x: np.ndarray, y: np.ndarray) -> tuple[float, Params]:
     probs, acts = forward(params, x)
-    return cross_entropy(probs, y, smoothing), backward(params, probs, acts, y, smoothing)
+    return cross_entropy(probs, y), backward(params, probs, acts, y)
 
 
 def predict(params: Params, x: np.ndarray, batch: int = 2000) -> np.ndarray:
     """Predicted classes, in batches to bound memory."""
-    return np.concatenate([forward(params, x[i : i + batch])[0].argmax(1)
-                           for i in range(0, len(x), batch)])
+    return np.concatenate(
+        [forward(params, x[i : i + batch])[0].argmax(1) for i in range(0, len(x), batch)]
+    )

@@ -139,8 +139,10 @@ def validate_layer(spec, where: str, inputs: int, last: bool) -> Layer:
         if type(v) is not int or v <= 0:
             raise DigitnetError(f"{where}.{key}: expected a positive integer, got {v!r}")
     if spec["inputs"] != inputs:
-        raise DigitnetError(f"{where}.inputs: expected {inputs} (the previous layer's outputs)"
-                            f", got {spec['inputs']}")
+        raise DigitnetError(
+            f"{where}.inputs: expected {inputs} (the previous layer's outputs)"
+            f", got {spec['inputs']}"
+        )
     i, o = spec["inputs"], spec["outputs"]
     act = "softmax" if last else "relu"
     if spec.get("activation") != act:
@@ -170,15 +172,22 @@ def validate_layer(spec, where: str, inputs: int, last: bool) -> Layer:
 
 def numbers(values, where: str, count: int, positive: bool = False) -> np.ndarray:
     kind = "finite positive numbers" if positive else "finite numbers"
-    ok = isinstance(values, list) and len(values) == count and all(
-        type(v) in (int, float) and math.isfinite(v) and (v > 0 or not positive) for v in values
+    ok = (
+        isinstance(values, list)
+        and len(values) == count
+        and all(
+            type(v) in (int, float) and math.isfinite(v) and (v > 0 or not positive) for v in values
+        )
     )
     if not ok:
         got = f"{len(values)} items" if isinstance(values, list) else type(values).__name__
         bad = ""
         if isinstance(values, list):
-            wrong = [j for j, v in enumerate(values)
-                     if not (type(v) in (int, float) and math.isfinite(v) and (v > 0 or not positive))]
+            wrong = [
+                j
+                for j, v in enumerate(values)
+                if not (type(v) in (int, float) and math.isfinite(v) and (v > 0 or not positive))
+            ]
             bad = f" (item {wrong[0]} is {values[wrong[0]]!r})" if wrong else ""
         raise DigitnetError(f"{where}: expected {count} {kind}, got {got}{bad}")
     return np.array(values, dtype=np.float64)

@@ -15,18 +15,18 @@ from .data import Dataset
 
 @dataclass(frozen=True)
 class Recipe:
-    epochs: int = 20
+    """How to train. The defaults are our recipe; measured alternatives are in the README."""
+
+    epochs: int = 50
     batch_size: int = 128
-    lr: float = 2e-3
+    lr: float = 3e-3
     lr_final: float = 2e-5  # cosine decay from lr to lr_final over all steps
-    max_shift: int = 3  # shifts in [-max_shift, max_shift]^2 px, zero-filled
-    shift_sigma: float = 0.0  # 0: uniform shifts; else rounded normal(0, sigma), clipped
+    max_shift: int = 4  # shifts in [-max_shift, max_shift]^2 px, zero-filled
+    # 0: uniform shifts; else each offset is a rounded normal(0, sigma), clipped: mostly small
+    # shifts (the test digits are centred) with enough large ones for robustness to sloppy input
+    shift_sigma: float = 1.3
     clean_copy: bool = False  # also train on the unshifted images each epoch
-    rotate: float = 0.0  # random affine before the shift: degrees, scale and shear ranges
-    scale: float = 0.0
-    shear: float = 0.0
-    smoothing: float = 0.0  # label smoothing
-    ema: float = 0.0  # if > 0, train with and return an exponential moving average of weights
+    ema: float = 0.999  # if > 0, return an exponential moving average of the weights
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
@@ -37,7 +37,9 @@ class Recipe:
 
 # The write-up's recipe, kept as the benchmark's baseline: 6 epochs of Adam at a constant 1e-3 on
 # the training set plus one shifted copy (shifts up to 2 px).
-ORIGINAL = Recipe(epochs=6, lr=1e-3, lr_final=1e-3, max_shift=2, clean_copy=True)
+ORIGINAL = Recipe(
+    epochs=6, lr=1e-3, lr_final=1e-3, max_shift=2, shift_sigma=0.0, clean_copy=True, ema=0.0
+)
 DEFAULT = Recipe()
 
 
@@ -70,7 +72,9 @@ class Adam:
 
 
 def cosine(recipe: Recipe, progress: float) -> float:
-    return recipe.lr_final + 0.5 * (recipe.lr - recipe.lr_final) * (1 + math.cos(math.pi * progress))
+    return recipe.lr_final + 0.5 * (recipe.lr - recipe.lr_final) * (
+        1 + math.cos(math.pi * progress)
+    )
 
 
 def train(
@@ -95,10 +99,7 @@ def train(
     history, started = [], time.perf_counter()
     for epoch in range(1, recipe.epochs + 1):
         t0 = time.perf_counter()
-        shifted = images
-        if recipe.rotate or recipe.scale or recipe.shear:
-            shifted = augment.random_affine(images, rng, recipe.rotate, recipe.scale, recipe.shear)
-        shifted = augment.random_shift(shifted, rng, recipe.max_shift, recipe.shift_sigma)
+        shifted = augment.random_shift(images, rng, recipe.max_shift, recipe.shift_sigma)
         x_all = np.concatenate([images, shifted]) if recipe.clean_copy else shifted
         y_all = np.concatenate([labels, labels]) if recipe.clean_copy else labels
         order = rng.permutation(n)
@@ -107,7 +108,7 @@ def train(
             idx = order[s * recipe.batch_size : (s + 1) * recipe.batch_size]
             x, y = to_inputs(x_all[idx]), y_all[idx].astype(np.intp)
             probs, acts = model.forward(params, x)
-            grads = model.backward(params, probs, acts, y, recipe.smoothing)
+            grads = model.backward(params, probs, acts, y)
             lr = cosine(recipe, ((epoch - 1) * steps_per_epoch + s) / total)
             opt.step(params, grads, lr)
             if recipe.ema:
@@ -127,5 +128,7 @@ def train(
         history.append(entry)
         if log:
             elapsed = time.perf_counter() - started
-            log({**entry, "eta": elapsed / epoch * (recipe.epochs - epoch), "epochs": recipe.epochs})
+            log(
+                {**entry, "eta": elapsed / epoch * (recipe.epochs - epoch), "epochs": recipe.epochs}
+            )
     return averaged, history
