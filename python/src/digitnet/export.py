@@ -152,6 +152,8 @@ def publish(dest: Path, version: str, files: dict[str, bytes], summary: dict) ->
     try:
         for name, data in files.items():
             write_atomic(staging / name, data)
+            os.chmod(staging / name, 0o644)  # mkstemp's 0600 would hide them from web servers
+        os.chmod(staging, 0o755)
         os.rename(staging, target)  # atomic; fails rather than merge if target appeared meanwhile
     except BaseException:
         for f in staging.glob("*"):
