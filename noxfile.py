@@ -54,3 +54,11 @@ def bench(session: nox.Session) -> None:
     install_python(session)
     session.run("digitnet", "data", "fetch")
     session.run("python", "bench/report.py")
+
+
+@nox.session
+def parity(session: nox.Session) -> None:
+    """JS engine and preprocessing vs the Python reference, every version, to 1e-12."""
+    install_python(session)
+    session.run("digitnet", "data", "fetch", silent=True)
+    session.run("python", "-m", "digitnet.parity", *session.posargs)
