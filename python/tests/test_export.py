@@ -1,5 +1,5 @@
 import json
-import os
+from pathlib import Path
 
 import pytest
 from conftest import write_dataset
@@ -7,7 +7,7 @@ from conftest import write_dataset
 from digitnet import cli, data, export
 from digitnet.errors import DigitnetError
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures")
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 @pytest.fixture
@@ -118,15 +118,23 @@ def test_model_file_size_budget(run_dir, tmp_path, capsys):
 
 @pytest.mark.mnist
 def test_published_versions_verify_and_reach_recorded_accuracy(mnist):
-    from pathlib import Path
-
-    dest = Path(FIXTURES)
+    dest = FIXTURES
     assert export.verify(dest)
     index = export.read_index(dest)
-    from digitnet import reference
 
     for version, entry in index["weights"].items():
         m = reference.load_model(dest / "weights" / version / "model.json")
         x = mnist.test.images.reshape(-1, 784) / 255.0
         acc = float((m.predict(x).argmax(1) == mnist.test.labels).mean())
         assert acc == entry["int8Accuracy"] == m.metadata["int8Accuracy"]
+
+
+def test_published_files_follow_their_json_schemas():
+    import jsonschema  # a test dependency (nox -s tests installs it)
+
+    dest = FIXTURES
+    for version in export.read_index(dest)["weights"]:
+        for name in ("model", "parity"):
+            schema = json.loads((dest / f"{name}.schema.json").read_text())
+            doc = json.loads((dest / "weights" / version / f"{name}.json").read_text())
+            jsonschema.validate(doc, schema)
