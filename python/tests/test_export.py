@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from conftest import write_dataset
 
-from digitnet import cli, data, export
+from digitnet import cli, data, export, reference
 from digitnet.errors import DigitnetError
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
