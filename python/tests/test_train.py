@@ -46,7 +46,9 @@ def test_train_cli_writes_checkpoint_and_metrics(tmp_path, capsys):
 
 @pytest.mark.mnist
 def test_one_epoch_on_real_mnist_reaches_95_percent(mnist):
-    recipe = dataclasses.replace(train.DEFAULT, epochs=1)
+    # Averaging is off: a 0.999 average over one epoch's 469 steps still weighs the random
+    # initial weights at 0.999**469 = 63 %; this checks the trainer itself.
+    recipe = dataclasses.replace(train.DEFAULT, epochs=1, ema=0.0)
     params, history = train.train(mnist, recipe, seed=0)
     assert history[0]["test_accuracy"] >= 0.95
     assert (
