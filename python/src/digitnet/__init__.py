@@ -1,6 +1,7 @@
 """digitnet: an MNIST MLP trained from scratch in NumPy, shipped as int8, checked for parity."""
 
+from .preprocess import preprocess
 from .reference import load_model
 
 __version__ = "1.0.0"
-__all__ = ["load_model", "__version__"]
+__all__ = ["__version__", "load_model", "preprocess"]

@@ -27,7 +27,8 @@ class Steps:
 
     box: tuple[int, int, int, int]  # x0, y0, w, h in source pixels
     size: tuple[int, int]  # tw, th: the scaled size
-    shift: tuple[int, int]  # dx, dy: the centre-of-mass shift
+    centre: tuple[float, float]  # cx, cy: the centre of mass before the shift
+    shift: tuple[int, int]  # dx, dy: the whole-pixel shift
 
 
 def preprocess(rgba, width, height, ink="alpha"):
@@ -48,7 +49,9 @@ def preprocess_steps(rgba, width, height, ink="alpha") -> tuple[np.ndarray, Step
     scaled = resample(amount[y0 : y0 + h, x0 : x0 + w], tw, th)
     scaled = np.minimum(scaled * GAIN, 1.0)
     ox, oy = (SIDE - tw) // 2, (SIDE - th) // 2
-    dx, dy = com_shift(scaled, ox, oy)
+    cx, cy = centre_of_mass(scaled, ox, oy)
+    # round half up, like JavaScript's Math.round; Python's round() would round halves to even
+    dx, dy = math.floor(TARGET - cx + 0.5), math.floor(TARGET - cy + 0.5)
     out = np.zeros((SIDE, SIDE))
     # the scaled image lands at (ox + dx, oy + dy); what falls outside the frame is dropped
     left, top = ox + dx, oy + dy
@@ -56,7 +59,7 @@ def preprocess_steps(rgba, width, height, ink="alpha") -> tuple[np.ndarray, Step
     ys = slice(max(0, -top), min(th, SIDE - top))
     if xs.start < xs.stop and ys.start < ys.stop:
         out[top + ys.start : top + ys.stop, left + xs.start : left + xs.stop] = scaled[ys, xs]
-    return out.reshape(-1), Steps(box, (tw, th), (dx, dy))
+    return out.reshape(-1), Steps(box, (tw, th), (cx, cy), (dx, dy))
 
 
 def check(rgba, width, height, ink) -> np.ndarray:
@@ -150,11 +153,11 @@ def resample(box: np.ndarray, tw: int, th: int) -> np.ndarray:
     return out / (w * h)
 
 
-def com_shift(scaled: np.ndarray, ox: int, oy: int) -> tuple[int, int]:
-    """Whole-pixel shift putting the centre of mass at (14, 14), rounding halves up.
+def centre_of_mass(scaled: np.ndarray, ox: int, oy: int) -> tuple[float, float]:
+    """(cx, cy) of `scaled` placed at (ox, oy) in the 28x28 frame, in pixel index coordinates.
 
-    Sequential row-major sums, as the spec orders them: the rounding decision must not depend on
-    how a library chose to add. Zeros outside the scaled image add nothing, so we skip them.
+    Sequential row-major sums, as the spec orders them: the rounding of the shift must not depend
+    on how a library chose to add. The frame's zeros add nothing, so we skip them.
     """
     mass = sum_x = sum_y = 0.0
     th, tw = scaled.shape
@@ -164,6 +167,4 @@ def com_shift(scaled: np.ndarray, ox: int, oy: int) -> tuple[int, int]:
             mass += v
             sum_x += (ox + i) * v
             sum_y += (oy + m) * v
-    cx, cy = sum_x / mass, sum_y / mass
-    # round half up, like JavaScript's Math.round; Python's round() would round halves to even
-    return math.floor(TARGET - cx + 0.5), math.floor(TARGET - cy + 0.5)
+    return sum_x / mass, sum_y / mass

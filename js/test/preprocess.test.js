@@ -1,0 +1,215 @@
+// preprocess against fixtures/PREPROCESS.md: hand-worked cases, errors, and every case of
+// fixtures/preprocess/cases.json (written by the Python twin) to 1e-12 with identical nulls.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { preprocess } from '../src/preprocess.js';
+
+const CASES = new URL('../../fixtures/preprocess/cases.json', import.meta.url);
+
+// Alpha-only RGBA of a width x height canvas with {"x,y": alpha} set.
+function canvas(width, height, alphas = {}) {
+  const rgba = new Uint8ClampedArray(width * height * 4);
+  for (const [key, a] of Object.entries(alphas)) {
+    const [x, y] = key.split(',').map(Number);
+    rgba[(y * width + x) * 4 + 3] = a;
+  }
+  return rgba;
+}
+
+// The expected frame: value on columns [x0, x1) and rows [y0, y1), added onto `into`.
+function block(value, [x0, x1], [y0, y1], into = new Float64Array(784)) {
+  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) into[y * 28 + x] += value;
+  return into;
+}
+
+// Steps 6-7 written out from the spec: sequential row-major sums over all 784 pixels.
+function specShift(frame) {
+  let m = 0, sx = 0, sy = 0;
+  for (let y = 0; y < 28; y++) {
+    for (let x = 0; x < 28; x++) {
+      const v = frame[y * 28 + x];
+      m = m + v;
+      sx = sx + x * v;
+      sy = sy + y * v;
+    }
+  }
+  return [Math.floor(14 - sx / m + 0.5), Math.floor(14 - sy / m + 0.5)];
+}
+
+function maxDiff(a, b) {
+  let worst = 0, at = -1;
+  for (let i = 0; i < 784; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (d > worst || Number.isNaN(d)) { worst = d; at = i; }
+  }
+  return { worst, at };
+}
+
+function assertFrame(got, want, what) {
+  assert.ok(got instanceof Float64Array && got.length === 784, `${what}: a Float64Array(784)`);
+  const { worst, at } = maxDiff(got, want);
+  assert.equal(worst, 0, `${what}: pixel (${at % 28}, ${Math.floor(at / 28)}) is ${got[at]}, expected ${want[at]}`);
+}
+
+// --- hand-worked cases (PREPROCESS.md, "Worked examples") ---------------------------------
+
+test('a single opaque pixel becomes a 20x20 block, shifted half up to 5..24', () => {
+  // 1x1 box -> 20x20 ones at 4..23, centre 13.5 -> floor(14 - 13.5 + 0.5) = 1
+  assertFrame(preprocess(canvas(1, 1, { '0,0': 255 }), 1, 1), block(1, [5, 25], [5, 25]), '1x1');
+  // anywhere in a larger canvas: only the box matters
+  assertFrame(preprocess(canvas(9, 4, { '8,3': 255 }), 9, 4), block(1, [5, 25], [5, 25]), '9x4');
+});
+
+test('two pixels side by side (2x1 box -> 20x10)', () => {
+  // columns 4..13 = 1, 14..23 = 0.4 * 1.25 = 0.5, rows 9..18; M = 150, Sx = 1775,
+  // cx = 11.83 -> dx 2; cy = 13.5 -> dy 1
+  const want = block(0.5, [16, 26], [10, 20], block(1, [6, 16], [10, 20]));
+  assertFrame(preprocess(canvas(2, 1, { '0,0': 255, '1,0': 102 }), 2, 1), want, '2x1');
+});
+
+test('a negative half rounds up: 14 - cx = -1.5 gives dx = -1', () => {
+  // bar .25 0 0 .5 .25: 5x1 box -> 20x4 at rows 12..15, source column j on columns
+  // 4j+4..4j+7; cx = .25*5.5 + .5*17.5 + .25*21.5 = 15.5 -> dx -1; cy = 13.5 -> dy 1
+  const want = block(0.25, [3, 7], [13, 17]);
+  block(0.5, [15, 19], [13, 17], want);
+  block(0.25, [19, 23], [13, 17], want);
+  assertFrame(preprocess(canvas(5, 1, { '0,0': 51, '3,0': 102, '4,0': 51 }), 5, 1), want, 'bar');
+});
+
+test('ink formulas, in the specified operation order, for each mode', () => {
+  const [r, g, b, a] = [100, 150, 200, 180];
+  const rgba = new Uint8Array([r, g, b, a]);
+  for (const [ink, value] of [
+    ['alpha', a / 255],
+    ['dark', (a / 255) * (1 - (r + g + b) / 765)],
+    ['light', (a / 255) * ((r + g + b) / 765)],
+  ]) {
+    const v = Math.min(value * 1.25, 1);
+    // 400 additions of a non-dyadic value: the shift is whatever the spec's sums give
+    const [dx, dy] = specShift(block(v, [4, 24], [4, 24]));
+    assertFrame(preprocess(rgba, 1, 1, { ink }), block(v, [4 + dx, 24 + dx], [4 + dy, 24 + dy]), ink);
+  }
+});
+
+test('dark ink on white paper and light ink on black paper', () => {
+  // bar 1 1 .25 .25 as black/grey-204 on white (dark) and white/grey-51 on black (light):
+  // 4x1 box -> 20x5, cx 10.5 (a hair less for dark) -> dx 4, cy 13 -> dy 1
+  for (const [ink, greys] of [['dark', [0, 0, 204, 204]], ['light', [255, 255, 51, 51]]]) {
+    const rgba = new Uint8ClampedArray(greys.flatMap((v) => [v, v, v, 255]));
+    const want = new Float64Array(784);
+    greys.forEach((v, j) => {
+      const level = ink === 'dark' ? 1 - (3 * v) / 765 : (3 * v) / 765;
+      block(Math.min(level * 1.25, 1), [8 + 5 * j, 13 + 5 * j], [12, 17], want);
+    });
+    assertFrame(preprocess(rgba, 4, 1, { ink }), want, ink);
+  }
+});
+
+// --- behaviour ----------------------------------------------------------------------------
+
+test('empty drawings give null: nothing, faint ink, blank paper in each mode', () => {
+  assert.equal(preprocess(canvas(5, 4), 5, 4), null);
+  assert.equal(preprocess(canvas(3, 3, { '1,1': 12 }), 3, 3), null); // 12/255 = 0.047
+  assert.notEqual(preprocess(canvas(3, 3, { '1,1': 13 }), 3, 3), null); // 13/255 = 0.051
+  const white = new Uint8ClampedArray(24).fill(255);
+  const black = new Uint8ClampedArray(24).map((_, i) => (i % 4 === 3 ? 255 : 0));
+  assert.equal(preprocess(white, 3, 2, { ink: 'dark' }), null);
+  assert.equal(preprocess(black, 3, 2, { ink: 'light' }), null);
+  assert.notEqual(preprocess(black, 3, 2), null); // opaque black is ink by alpha
+});
+
+test('faint ink outside the box is dropped, inside it is kept', () => {
+  const strong = { '0,0': 255, '3,0': 255 };
+  const base = preprocess(canvas(4, 3, strong), 4, 3);
+  assertFrame(preprocess(canvas(4, 3, { ...strong, '1,2': 12 }), 4, 3), base, 'outside');
+  const inside = preprocess(canvas(4, 3, { ...strong, '1,0': 12 }), 4, 3);
+  assert.ok(inside.reduce((s, v) => s + v) > base.reduce((s, v) => s + v));
+});
+
+test('Uint8Array and Uint8ClampedArray, default and explicit options agree', () => {
+  const c = canvas(6, 5, { '1,1': 200, '4,3': 90, '2,4': 255 });
+  const want = preprocess(c, 6, 5);
+  assertFrame(preprocess(new Uint8Array(c), 6, 5), want, 'Uint8Array');
+  assertFrame(preprocess(c, 6, 5, {}), want, '{}');
+  assertFrame(preprocess(c, 6, 5, { ink: undefined }), want, 'ink undefined');
+  assertFrame(preprocess(c, 6, 5, { ink: 'alpha' }), want, "ink 'alpha'");
+  assert.ok([...want].every((v) => v >= 0 && v <= 1));
+});
+
+test('fast enough for live drawing on a 280x280 canvas', () => {
+  const W = 280, rgba = new Uint8ClampedArray(W * W * 4);
+  for (let y = 0; y < W; y++) {
+    for (let x = 0; x < W; x++) {
+      const cover = Math.max(0, Math.min(1, 10.5 - Math.abs(Math.hypot(x - 140, y - 140) - 80)));
+      rgba[(y * W + x) * 4 + 3] = Math.round(cover * 255);
+    }
+  }
+  for (let i = 0; i < 20; i++) preprocess(rgba, W, W); // warm up
+  const start = performance.now();
+  for (let i = 0; i < 50; i++) preprocess(rgba, W, W);
+  const ms = (performance.now() - start) / 50;
+  assert.ok(ms < 8, `${ms.toFixed(2)} ms per call (about 0.5 ms expected)`);
+});
+
+// --- errors -------------------------------------------------------------------------------
+
+test('every invalid argument throws an error naming the field', () => {
+  const ok = new Uint8ClampedArray(4);
+  const cases = [
+    [[[0, 0, 0, 255], 1, 1], TypeError, /rgba: expected a Uint8ClampedArray or Uint8Array, got Array/],
+    [[new Float32Array(4), 1, 1], TypeError, /rgba: expected .*got Float32Array/],
+    [[new Int8Array(4), 1, 1], TypeError, /rgba: expected/],
+    [[null, 1, 1], TypeError, /rgba: expected .*got null/],
+    [[undefined, 1, 1], TypeError, /rgba: expected .*got undefined/],
+    [['abcd', 1, 1], TypeError, /rgba: expected/],
+    [[ok, 1.5, 1], TypeError, /width: expected a positive integer, got 1.5/],
+    [[ok, '1', 1], TypeError, /width: expected a positive integer/],
+    [[ok, NaN, 1], TypeError, /width: expected a positive integer/],
+    [[ok, 1, undefined], TypeError, /height: expected a positive integer/],
+    [[ok, 1, Infinity], TypeError, /height: expected a positive integer/],
+    [[new Uint8Array(0), 0, 1], RangeError, /width: expected a positive integer, got 0/],
+    [[ok, 1, -1], RangeError, /height: expected a positive integer, got -1/],
+    [[new Uint8Array(8), 1, 1], RangeError, /rgba: expected width\*height\*4 = 4 bytes for 1x1, got 8/],
+    [[new Uint8Array(12), 2, 2], RangeError, /= 16 bytes for 2x2, got 12/],
+    [[ok, 1, 1, null], TypeError, /options: expected an object, got null/],
+    [[ok, 1, 1, 'dark'], TypeError, /options: expected an object, got dark/],
+    [[ok, 1, 1, { mode: 'dark' }], TypeError, /options: expected no key but ink, got mode/],
+    [[ok, 1, 1, { ink: 'Dark' }], RangeError, /options.ink: expected alpha, dark, light, got Dark/],
+    [[ok, 1, 1, { ink: '' }], RangeError, /options.ink: expected alpha, dark, light/],
+    [[ok, 1, 1, { ink: null }], TypeError, /options.ink: expected alpha, dark, light, got null/],
+    [[ok, 1, 1, { ink: 1 }], TypeError, /options.ink: expected/],
+  ];
+  for (const [args, type, message] of cases) {
+    assert.throws(() => preprocess(...args), (e) => e instanceof type && message.test(e.message) && e.message.startsWith('preprocess: '),
+      `preprocess(${args.map(String).join(', ')}) should throw ${type.name} matching ${message}`);
+  }
+});
+
+// --- the shared fixture file --------------------------------------------------------------
+
+test('reproduces every case of fixtures/preprocess/cases.json to 1e-12', () => {
+  const file = JSON.parse(readFileSync(CASES, 'utf8'));
+  assert.equal(file.format, 'digitnet-preprocess-cases');
+  assert.equal(file.formatVersion, 1);
+  assert.equal(file.version, 1);
+  assert.ok(file.cases.length >= 200, `${file.cases.length} cases`);
+  let worst = { diff: 0, description: null };
+  let nulls = 0;
+  for (const c of file.cases) {
+    const rgba = new Uint8ClampedArray(Buffer.from(c.rgba, 'base64'));
+    assert.equal(rgba.length, c.width * c.height * 4, c.description);
+    const out = preprocess(rgba, c.width, c.height, { ink: c.ink });
+    if (c.expected === null) {
+      assert.equal(out, null, `${c.description}: expected null`);
+      nulls++;
+      continue;
+    }
+    assert.notEqual(out, null, `${c.description}: got null`);
+    assert.equal(c.expected.length, 784, c.description);
+    const { worst: diff, at } = maxDiff(out, c.expected);
+    if (diff > worst.diff || Number.isNaN(diff)) worst = { diff, description: c.description, at, got: out[at], want: c.expected[at] };
+  }
+  assert.ok(nulls > 0 && nulls < file.cases.length);
+  assert.ok(worst.diff <= 1e-12, `worst case: ${JSON.stringify(worst)}`);
+});
