@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import importlib
 import itertools
 import json
 import os
@@ -22,8 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import preprocess as pre
 from .errors import DigitnetError
+
+# the module itself: the package exports the function under the same name
+pre = importlib.import_module("digitnet.preprocess")
 
 FORMAT = "digitnet-preprocess-cases"
 FORMAT_VERSION = 1
