@@ -14,25 +14,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_json(cmd: list[str]) -> object:
-    out = subprocess.run(
-        cmd, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True
-    ).stdout
+    out = subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True).stdout
     return json.loads(out)
 
 
 def main() -> None:
     train = run_json([sys.executable, "bench/train_bench.py"])
     engine = run_json(["node", "js/bench/engine.bench.js"])
-    orig, ours = (
-        next(r for r in train if r["recipe"] == n) for n in ("original", "default")
-    )
+    orig, ours = (next(r for r in train if r["recipe"] == n) for n in ("original", "default"))
     rows = [
-        (
-            "training wall time (s)",
-            ours["wall_seconds"],
-            orig["wall_seconds"],
-            orig["wall_seconds"] / ours["wall_seconds"],
-        ),
+        # ours trains 50 epochs to the original's 6: the target is <= 60 s, not a speed-up
+        ("training wall time (s)", ours["wall_seconds"], orig["wall_seconds"], None),
         ("float test accuracy", ours["test_accuracy"], orig["test_accuracy"], None),
         (
             "time to 98.2 % (s)",

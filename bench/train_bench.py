@@ -24,8 +24,7 @@ def run(name: str, recipe: train.Recipe, ds: data.Dataset) -> dict:
         if reached is None and entry["test_accuracy"] >= TARGET:
             reached = time.perf_counter() - started
         print(
-            f"  {name} epoch {entry['epoch']}/{entry['epochs']} "
-            f"test {entry['test_accuracy']:.2%}",
+            f"  {name} epoch {entry['epoch']}/{entry['epochs']} test {entry['test_accuracy']:.2%}",
             file=sys.stderr,
             flush=True,
         )
@@ -33,9 +32,7 @@ def run(name: str, recipe: train.Recipe, ds: data.Dataset) -> dict:
     params, history = train.train(ds, recipe, seed=0, log=log)
     wall = time.perf_counter() - started
     shifted = {
-        d: train.accuracy(
-            params, augment.fixed_shift(ds.test.images, d), ds.test.labels
-        )
+        d: train.accuracy(params, augment.fixed_shift(ds.test.images, d), ds.test.labels)
         for d in (2, 3, 4)
     }
     return {
