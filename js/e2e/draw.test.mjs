@@ -1,0 +1,214 @@
+// End to end: the demo page in a real headless Chromium, digits drawn with real mouse events.
+// Each drawing's pad pixels, preprocessed input and probabilities go to
+// artifacts/e2e/results.json for check_reference.py to recompute with the Python reference.
+//
+//   node --test js/e2e/            CHROMIUM=/path/to/chromium  DIGITNET_MODEL=/path/to/model.json
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { ROOT, startServer } from './server.mjs';
+import { DRAWINGS, strokePoints } from './strokes.mjs';
+
+const OUT = resolve(ROOT, '..', 'artifacts', 'e2e');
+const MODEL = resolve(process.env.DIGITNET_MODEL || join(ROOT, 'model.json'));
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let server, browser, page;
+const problems = { console: [], failed: [], offsite: [] };
+const results = [];
+
+before(async () => {
+  await readFile(MODEL).catch(() => {
+    throw new Error(`${MODEL}: missing; the page needs the pinned weights (or set DIGITNET_MODEL)`);
+  });
+  await rm(OUT, { recursive: true, force: true }); // a stale results.json must not pass
+  await mkdir(OUT, { recursive: true });
+  server = await startServer({ model: MODEL });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  page = await openPage({ viewport: { width: 1100, height: 900 }, deviceScaleFactor: 1 });
+});
+
+// A fresh context on the demo, watched: everything it loads must come from our server
+// (anything else is recorded and refused), and its console must stay clean.
+async function openPage(options) {
+  const context = await browser.newContext(options);
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(`${server.url}/`)) return route.continue();
+    problems.offsite.push(url);
+    return route.abort('blockedbyclient');
+  });
+  const p = await context.newPage();
+  p.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.console.push(`${m.type()}: ${m.text()}`); });
+  p.on('pageerror', (e) => problems.console.push(`uncaught: ${e.message}`));
+  p.on('requestfailed', (r) => problems.failed.push(`${r.url()}: ${r.failure()?.errorText}`));
+  p.on('response', (r) => { if (r.status() >= 400) problems.failed.push(`${r.url()}: HTTP ${r.status()}`); });
+  await p.goto(`${server.url}/demo/`);
+  await p.waitForSelector('body[data-state="ready"]', { timeout: 15000 });
+  return p;
+}
+
+after(async () => {
+  const model = await readFile(MODEL).catch(() => Buffer.alloc(0));
+  const info = page ? await page.evaluate(() => ({ version: window.digitnet.info?.version, bytes: window.digitnet.modelBytes })) : {};
+  await writeFile(join(OUT, 'results.json'), `${JSON.stringify({
+    model: { path: MODEL, sha256: createHash('sha256').update(model).digest('hex'), bytes: model.length, ...info },
+    drawings: results,
+  })}\n`);
+  await browser?.close();
+  await server?.close();
+});
+
+// Pad pixel (0..280) -> page coordinates, through the canvas's CSS box and border.
+async function padToPage(p) {
+  const box = await p.evaluate(() => {
+    const c = document.getElementById('pad');
+    const r = c.getBoundingClientRect();
+    return { x: r.left + c.clientLeft, y: r.top + c.clientTop, sx: c.clientWidth / c.width, sy: c.clientHeight / c.height };
+  });
+  return ([x, y]) => [box.x + x * box.sx, box.y + y * box.sy];
+}
+
+async function draw(p, drawing) {
+  const toPage = await padToPage(p);
+  for (const stroke of strokePoints(drawing)) {
+    const [first, ...rest] = stroke.map(toPage);
+    await p.mouse.move(...first);
+    await p.mouse.down();
+    for (const q of rest) await p.mouse.move(...q);
+    await p.mouse.up();
+  }
+}
+
+// A finger: touchStart, touchMove along the stroke, touchEnd, as the browser gets them.
+async function drawWithTouch(p, drawing) {
+  const toPage = await padToPage(p);
+  const cdp = await p.context().newCDPSession(p);
+  const touch = (type, points) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points.map(([x, y]) => ({ x, y })) });
+  for (const stroke of strokePoints(drawing)) {
+    const [first, ...rest] = stroke.map(toPage);
+    await touch('touchStart', [first]);
+    for (const q of rest) await touch('touchMove', [q]);
+    await touch('touchEnd', []);
+  }
+  await cdp.detach();
+}
+
+// The page predicts on the next animation frame; wait until its result is for the pad as drawn.
+const settled = (p) => p.waitForFunction(() => {
+  const d = window.digitnet;
+  return d.lastResult && d.lastResult.drawn === d.drawn;
+}, null, { timeout: 5000 });
+
+async function snapshot(p) {
+  return p.evaluate(() => {
+    const c = document.getElementById('pad');
+    const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+    let bin = '';
+    for (let i = 0; i < data.length; i += 0x8000) bin += String.fromCharCode(...data.subarray(i, i + 0x8000));
+    const r = window.digitnet.lastResult;
+    return {
+      width: c.width, height: c.height, rgba: btoa(bin),
+      prediction: r.prediction, probs: r.probs, input: r.input,
+      status: document.getElementById('status').textContent,
+      guess: document.getElementById('guess').textContent,
+    };
+  });
+}
+
+// Records the drawing for check_reference.py, then checks what the page shows.
+function record(name, expected, s) {
+  assert.ok(s.probs && s.input, `${name}: the page saw no drawing`);
+  results.push({ name, expected, ...s });
+  assert.equal(s.input.length, 784, `${name}: input length`);
+  assert.equal(s.probs.length, 10, `${name}: probabilities length`);
+  const sum = s.probs.reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(sum - 1) < 1e-12, `${name}: probabilities sum to ${sum}`);
+  const pct = `${(s.probs[s.prediction] * 100).toFixed(1)} %`;
+  assert.equal(s.status, `Prediction: ${s.prediction} (${pct})`, `${name}: aria-live text`);
+  assert.equal(s.guess, String(s.prediction), `${name}: the large guess`);
+  const top3 = s.probs.map((q, d) => [d, q]).sort((a, b) => b[1] - a[1]).slice(0, 3);
+  assert.equal(s.prediction, expected, `${name}: expected ${expected}, the page predicts ${s.prediction} `
+    + `(top 3: ${top3.map(([d, q]) => `${d} ${(q * 100).toFixed(1)} %`).join(', ')})`);
+}
+
+for (const drawing of DRAWINGS) {
+  test(`draws ${drawing.name} and reads ${drawing.digit}`, async () => {
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await settled(page);
+    await draw(page, drawing);
+    await settled(page);
+    const s = await snapshot(page);
+    await page.screenshot({ path: join(OUT, `${drawing.name}.png`) });
+    record(drawing.name, drawing.digit, s);
+  });
+}
+
+test('C and Escape clear the pad and the prediction', async () => {
+  for (const key of ['c', 'Escape']) {
+    await draw(page, DRAWINGS[0]);
+    await settled(page);
+    assert.notEqual(await page.evaluate(() => window.digitnet.lastResult.prediction), null);
+    await page.keyboard.press(key);
+    await settled(page);
+    const s = await page.evaluate(() => ({
+      r: window.digitnet.lastResult,
+      status: document.getElementById('status').textContent,
+      ink: (() => {
+        const c = document.getElementById('pad');
+        return c.getContext('2d').getImageData(0, 0, c.width, c.height).data.some((v, i) => i % 4 === 3 && v !== 0);
+      })(),
+    }));
+    assert.equal(s.ink, false, `${key}: ink left on the pad`);
+    assert.equal(s.r.prediction, null, `${key}: a prediction is left`);
+    assert.match(s.status, /Nothing drawn/, `${key}: status text`);
+  }
+});
+
+test('the model card shows the metadata', async () => {
+  const card = await page.evaluate(() => ({
+    facts: Object.fromEntries([...document.querySelectorAll('#facts div')].map((d) => [d.querySelector('dt').textContent, d.querySelector('dd').textContent])),
+    curves: document.querySelectorAll('#curves svg polyline').length,
+    curvesText: document.getElementById('curves').textContent,
+    confusion: [...document.querySelectorAll('#confusion tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => Number(td.textContent))),
+    shift: [...document.querySelectorAll('#shift tbody tr')].map((tr) => tr.textContent),
+    info: window.digitnet.info, bytes: window.digitnet.modelBytes,
+  }));
+  const model = await readFile(MODEL);
+  assert.equal(card.bytes, model.length, 'size on the wire: bytes fetched');
+  assert.match(card.facts['Size on the wire'], new RegExp(`^${model.length.toLocaleString('en')} bytes`));
+  assert.equal(card.facts['Weights version'], card.info.version);
+  assert.equal(card.facts['int8 accuracy'], `${(card.info.int8Accuracy * 100).toFixed(2)} %`);
+  assert.equal(card.curves, 3, `loss, train and test accuracy curves (the page says: ${card.curvesText})`);
+  const { history } = card.info.metadata.history ? card.info.metadata
+    : JSON.parse(await readFile(join(dirname(MODEL), card.info.metadata.card), 'utf8'));
+  assert.equal(card.facts.Epochs, String(history.length), 'epochs in the training history');
+  assert.deepEqual(card.confusion, card.info.metadata.confusion, 'confusion matrix');
+  const { shiftRobustness: shift } = card.info.metadata;
+  assert.deepEqual(card.shift, [['0', card.info.int8Accuracy], ...['2', '3', '4'].map((k) => [k, shift[k]])]
+    .map(([k, v]) => `${k}${(v * 100).toFixed(1)} %`), 'shift robustness: 0, 2, 3, 4 px');
+  await page.screenshot({ path: join(OUT, 'page.png'), fullPage: true });
+});
+
+test('on a phone: fits the screen and reads a seven drawn with a finger', async () => {
+  const phone = await openPage({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  const seven = DRAWINGS.find((d) => d.digit === 7);
+  await drawWithTouch(phone, seven);
+  await settled(phone);
+  const s = await snapshot(phone);
+  await phone.screenshot({ path: join(OUT, 'phone-touch-seven.png') });
+  const [scrollWidth, innerWidth] = await phone.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  await phone.context().close();
+  assert.ok(scrollWidth <= innerWidth, `phone: the page is ${scrollWidth} px wide in a ${innerWidth} px window`);
+  record('phone-touch-seven', 7, s);
+});
+
+test('no console error, failed request or request off the local server', () => {
+  assert.deepEqual(problems, { console: [], failed: [], offsite: [] },
+    'console errors or warnings, failed requests, requests off the local server');
+});

@@ -1,0 +1,217 @@
+// The engine's behaviour: results against a naive reference of FORMAT.md, forward against
+// predict, input checks, info. Synthetic inputs and models: no MNIST needed here.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadModel, preprocess } from '../src/index.js';
+import { FIXTURES, argmax, makeModel, maxDiff, reference, rng, shippedModel } from './helpers.js';
+
+const TOL = 1e-12; // FORMAT.md's parity tolerance
+
+// Inputs that reach every path of the engine: no ink, full ink, nonzero counts on both sides
+// of multiples of eight (the block size), values past [0, 1], sparse random digits.
+function inputs() {
+  const r = rng(7), out = [];
+  out.push({ name: 'all zeros', x: new Float64Array(784) });
+  out.push({ name: 'all ones', x: new Float64Array(784).fill(1) });
+  out.push({ name: 'one pixel at the corner', x: Float64Array.from({ length: 784 }, (_, i) => (i === 0 ? 1 : 0)) });
+  out.push({ name: 'one pixel at the end', x: Float64Array.from({ length: 784 }, (_, i) => (i === 783 ? 0.5 : 0)) });
+  out.push({ name: 'outside [0, 1]', x: Float64Array.from({ length: 784 }, () => r() * 3 - 1) });
+  for (const n of [1, 7, 8, 9, 15, 16, 17, 150, 151, 783]) {
+    const x = new Float64Array(784);
+    for (let k = 0; k < n; k++) x[Math.floor(r() * 784)] = r();
+    out.push({ name: `about ${n} random nonzero pixels`, x });
+  }
+  return out;
+}
+
+function checkAgainstReference(json, label) {
+  const model = loadModel(json);
+  for (const { name, x } of inputs()) {
+    const got = model.forward(x), want = reference(json, x);
+    const d = maxDiff(got.probs, want.probs);
+    assert.ok(d.diff <= TOL, `${label}, ${name}: probs[${d.at}] ${d.got} vs reference ${d.want} (diff ${d.diff})`);
+    const l = maxDiff(got.logits, want.logits);
+    assert.ok(l.diff <= 1e-9 * Math.max(1, Math.abs(l.want ?? 0)), `${label}, ${name}: logits[${l.at}] ${l.got} vs ${l.want}`);
+    assert.equal(got.hidden.length, want.hidden.length);
+    got.hidden.forEach((h, k) => {
+      const hd = maxDiff(h, want.hidden[k]);
+      assert.ok(hd.diff <= 1e-9, `${label}, ${name}: hidden[${k}][${hd.at}] ${hd.got} vs ${hd.want}`);
+    });
+  }
+}
+
+test('matches the naive reference on the shipped weights', () => {
+  checkAgainstReference(shippedModel(), 'shipped model');
+});
+
+test('matches the naive reference with per-channel, per-layer and mixed quantization', () => {
+  for (const quantization of ['per-channel', 'per-layer', 'mixed']) {
+    checkAgainstReference(makeModel([784, 128, 64, 10], { quantization, seed: 3 }), quantization);
+  }
+});
+
+test('any architecture the format allows: one layer, three hidden layers, odd widths', () => {
+  checkAgainstReference(makeModel([784, 10], { seed: 4 }), '784-10');
+  checkAgainstReference(makeModel([784, 33, 17, 5, 10], { seed: 5 }), '784-33-17-5-10');
+});
+
+test('matches the parity file of the shipped weights version', () => {
+  const json = shippedModel();
+  const file = path.join(FIXTURES, 'weights', json.version, 'parity.json');
+  assert.ok(fs.existsSync(file), `${file}: missing; the shipped weights version must have its parity file`);
+  const parity = JSON.parse(fs.readFileSync(file, 'utf8'));
+  assert.equal(parity.weightsVersion, json.version);
+  assert.ok(parity.cases.length > 0, 'parity file has no cases');
+  const model = loadModel(json);
+  let worst = { diff: 0 };
+  for (const c of parity.cases) {
+    const x = Float64Array.from(Buffer.from(c.pixels, 'base64'), (v) => v / 255);
+    const p = model.predict(x);
+    const d = maxDiff(p, c.probabilities);
+    if (d.diff > worst.diff) worst = { ...d, description: c.description };
+    assert.equal(argmax(p), argmax(c.probabilities), `${c.description}: argmax differs`);
+  }
+  assert.ok(worst.diff <= TOL, `worst case ${worst.description}: probs[${worst.at}] ${worst.got} vs ${worst.want} (diff ${worst.diff})`);
+});
+
+test('predict gives 10 probabilities that sum to 1', () => {
+  const model = loadModel(shippedModel());
+  for (const { name, x } of inputs()) {
+    const p = model.predict(x);
+    assert.ok(p instanceof Float64Array, name);
+    assert.equal(p.length, 10, name);
+    assert.ok(p.every((v) => v >= 0 && v <= 1), `${name}: ${p}`);
+    assert.ok(Math.abs(p.reduce((s, v) => s + v, 0) - 1) <= 1e-12, `${name}: sum ${p.reduce((s, v) => s + v, 0)}`);
+  }
+});
+
+test('forward agrees with predict and exposes the hidden activations', () => {
+  const json = shippedModel();
+  const model = loadModel(json);
+  for (const { name, x } of inputs()) {
+    const f = model.forward(x);
+    assert.deepEqual(f.probs, model.predict(x), name);
+    assert.deepEqual(f.hidden.map((h) => h.length), json.layers.slice(0, -1).map((L) => L.outputs), name);
+    assert.ok(f.hidden.every((h) => h instanceof Float64Array && h.every((v) => v >= 0)), `${name}: hidden not ReLU'd`);
+    assert.ok(f.logits instanceof Float64Array && f.logits.length === 10, name);
+    assert.equal(argmax(f.logits), argmax(f.probs), name);
+    // softmax of the returned logits gives the returned probabilities
+    const m = Math.max(...f.logits), e = Array.from(f.logits, (v) => Math.exp(v - m)), s = e.reduce((a, b) => a + b, 0);
+    assert.ok(maxDiff(f.probs, e.map((v) => v / s)).diff <= 1e-15, name);
+  }
+});
+
+test('every call returns new arrays, and mutating them changes nothing', () => {
+  const model = loadModel(shippedModel());
+  const x = inputs()[6].x;
+  const a = model.predict(x), f1 = model.forward(x);
+  const keep = { a: a.slice(), probs: f1.probs.slice(), logits: f1.logits.slice(), hidden: f1.hidden.map((h) => h.slice()) };
+  const b = model.predict(inputs()[1].x), f2 = model.forward(inputs()[1].x);
+  assert.notEqual(a, b);
+  assert.notEqual(f1.logits, f2.logits);
+  f1.hidden.forEach((h, k) => assert.notEqual(h, f2.hidden[k]));
+  assert.deepEqual({ a, probs: f1.probs, logits: f1.logits, hidden: f1.hidden }, keep, 'a later call overwrote returned arrays');
+  a.fill(NaN); f1.hidden[0].fill(-1); f1.logits.fill(0);
+  assert.deepEqual(model.predict(x), keep.a);
+});
+
+test('the model does not keep or modify the caller\'s input', () => {
+  const model = loadModel(shippedModel());
+  const x = inputs()[6].x, copy = x.slice();
+  const p = model.predict(x);
+  assert.deepEqual(x, copy);
+  x.fill(0);
+  assert.deepEqual(model.predict(copy), p);
+});
+
+test('accepts any array-like of numbers', () => {
+  const model = loadModel(shippedModel());
+  const x = inputs()[6].x;
+  const want = model.predict(x);
+  const like = { length: 784 };
+  x.forEach((v, i) => { like[i] = v; });
+  for (const [name, input] of [['Array', Array.from(x)], ['array-like object', like]]) {
+    assert.deepEqual(model.predict(input), want, name);
+  }
+  // Float32 rounds the values, so compare with the float64 of the same float32 values
+  const f32 = Float32Array.from(x);
+  assert.deepEqual(model.predict(f32), model.predict(Float64Array.from(f32)));
+  const binary = Uint8Array.from(x, (v) => (v > 0.5 ? 1 : 0));
+  assert.deepEqual(model.predict(binary), model.predict(Array.from(binary)));
+});
+
+test('the JSON text loads the same model as the parsed object', () => {
+  const json = shippedModel();
+  const x = inputs()[6].x;
+  assert.deepEqual(loadModel(JSON.stringify(json)).predict(x), loadModel(json).predict(x));
+});
+
+test('wrong inputs are refused with what was expected', () => {
+  const model = loadModel(shippedModel());
+  const good = () => new Array(784).fill(0.5);
+  const with_ = (i, v) => { const x = good(); x[i] = v; return x; };
+  const cases = [
+    [undefined, TypeError, 'expected an array-like of 784 numbers, got undefined'],
+    [null, TypeError, 'expected an array-like of 784 numbers, got null'],
+    [784, TypeError, 'expected an array-like of 784 numbers, got number'],
+    ['0'.repeat(784), TypeError, 'expected an array-like of 784 numbers, got string'],
+    [{}, TypeError, 'expected an array-like of 784 numbers, got object'],
+    [new Array(783).fill(0), RangeError, 'expected 784 values, got 783'],
+    [new Array(785).fill(0), RangeError, 'expected 784 values, got 785'],
+    [[], RangeError, 'expected 784 values, got 0'],
+    [new Float64Array(28 * 28 * 4), RangeError, 'expected 784 values, got 3136'],
+    [with_(12, NaN), RangeError, 'x[12] is NaN; expected finite numbers in [0, 1]'],
+    [with_(0, Infinity), RangeError, 'x[0] is Infinity; expected finite numbers in [0, 1]'],
+    [with_(783, -Infinity), RangeError, 'x[783] is -Infinity; expected finite numbers in [0, 1]'],
+    [Float32Array.from(with_(5, NaN)), RangeError, 'x[5] is NaN; expected finite numbers in [0, 1]'],
+    [with_(3, '0.5'), TypeError, 'x[3] is string; expected finite numbers in [0, 1]'],
+    [with_(3, '0'), TypeError, 'x[3] is string; expected finite numbers in [0, 1]'],
+    [with_(4, null), TypeError, 'x[4] is null; expected finite numbers in [0, 1]'],
+    [with_(5, undefined), TypeError, 'x[5] is undefined; expected finite numbers in [0, 1]'],
+    [with_(6, false), TypeError, 'x[6] is boolean; expected finite numbers in [0, 1]'],
+    [with_(7, 1n), TypeError, 'x[7] is bigint; expected finite numbers in [0, 1]'],
+    [new Array(784), TypeError, 'x[0] is undefined; expected finite numbers in [0, 1]'],
+  ];
+  for (const fn of ['predict', 'forward']) {
+    for (const [x, name, message] of cases) {
+      assert.throws(() => model[fn](x), (e) => {
+        assert.equal(e.constructor, name, `${fn}: ${message}: got ${e.constructor.name}: ${e.message}`);
+        assert.equal(e.message, `${fn}: ${message}`);
+        return true;
+      });
+    }
+  }
+});
+
+test('info describes the loaded file', () => {
+  const json = shippedModel();
+  const { info } = loadModel(json);
+  assert.equal(info.version, json.version);
+  assert.deepEqual(info.architecture, [784, ...json.layers.map((L) => L.outputs)]);
+  assert.deepEqual(loadModel(json).info.architecture, [784, 128, 64, 10], 'the shipped model is 784-128-64-10');
+  assert.equal(info.quantization, json.layers.every((L) => 'scales' in L) ? 'per-channel' : 'per-layer');
+  assert.equal(info.floatAccuracy, json.metadata.floatAccuracy);
+  assert.equal(info.int8Accuracy, json.metadata.int8Accuracy);
+  assert.equal(typeof info.int8Accuracy, 'number');
+  assert.deepEqual(info.metadata, json.metadata);
+
+  const synthetic = (quantization) => loadModel(makeModel([784, 20, 10], { quantization })).info;
+  assert.equal(synthetic('per-channel').quantization, 'per-channel');
+  assert.equal(synthetic('per-layer').quantization, 'per-layer');
+  assert.equal(synthetic('mixed').quantization, 'mixed');
+  assert.deepEqual(synthetic('mixed').architecture, [784, 20, 10]);
+  assert.equal(synthetic('mixed').int8Accuracy, null, 'no accuracy in the metadata: null');
+});
+
+test('preprocess is exported and feeds predict', () => {
+  assert.equal(typeof preprocess, 'function');
+  const w = 100, h = 100, rgba = new Uint8ClampedArray(w * h * 4);
+  for (let y = 20; y < 80; y++) for (let x = 45; x < 55; x++) rgba[(y * w + x) * 4 + 3] = 255; // a "1"
+  const x = preprocess(rgba, w, h);
+  assert.equal(x.length, 784);
+  const p = loadModel(shippedModel()).predict(x);
+  assert.ok(Math.abs(p.reduce((s, v) => s + v, 0) - 1) <= 1e-12);
+  assert.equal(preprocess(new Uint8ClampedArray(w * h * 4), w, h), null, 'an empty drawing gives null');
+});

