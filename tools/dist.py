@@ -1,0 +1,189 @@
+"""`nox -s build`: the wheel, the sdist and the npm tarball in dist/, each smoke-tested fresh.
+
+    python tools/dist.py [python] [npm]       (both when none is named; needs `build` installed)
+
+Each artifact is installed where the source tree cannot leak in (a new venv, a new npm project,
+run from an empty directory) and must reproduce the first case of the pinned weights' parity
+file: the same probabilities to 1e-12 and the same digit. `nox -s release_check` reuses this.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TOLERANCE = 1e-12
+
+# Run by the fresh venv's interpreter: argv = model.json, parity case (JSON), required prefix.
+PY_SMOKE = """
+import base64, json, os, sys
+import digitnet
+model, case, prefix = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+if prefix and not os.path.realpath(digitnet.__file__).startswith(prefix):
+    sys.exit(f"digitnet was imported from {digitnet.__file__}, not from the fresh install {prefix}")
+x = [b / 255 for b in base64.b64decode(case["pixels"])]
+p = [float(v) for v in digitnet.load_model(model).predict(x)]
+want = case["probabilities"]
+diff = max(abs(a - b) for a, b in zip(p, want))
+best = max(range(10), key=p.__getitem__)
+print(f"digitnet {digitnet.__version__}: {case['description']} -> {best}, max |d| {diff:.3g}")
+if diff > TOLERANCE or best != max(range(10), key=want.__getitem__):
+    sys.exit(f"predict() differs from the parity file: max |d| {diff:.3g}, digit {best}")
+""".replace("TOLERANCE", repr(TOLERANCE))
+
+# Run by node in the fresh npm project: argv = parity case (JSON), pinned version, pinned SHA-256.
+JS_SMOKE = """
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { loadModel } from '@digitnet/engine';
+const [caseJson, version, sha] = process.argv.slice(1);
+const require = createRequire(`${process.cwd()}/`);
+const file = require.resolve('@digitnet/engine/model.json');
+const bytes = readFileSync(file);
+const fail = (msg) => { console.error(msg); process.exit(1); };
+const got = createHash('sha256').update(bytes).digest('hex');
+if (got !== sha) fail(`${file}: SHA-256 ${got}, pinned ${sha}`);
+const model = loadModel(JSON.parse(bytes));
+const info = model.info.version;
+if (info !== version) fail(`model.info.version is ${info}, pinned ${version}`);
+const c = JSON.parse(caseJson);
+const x = Array.from(Buffer.from(c.pixels, 'base64'), (b) => b / 255);
+const p = Array.from(model.predict(x));
+const diff = Math.max(...p.map((v, k) => Math.abs(v - c.probabilities[k])));
+const best = p.indexOf(Math.max(...p));
+const zeros = Array.from(model.predict(new Array(784).fill(0)));
+const total = zeros.reduce((a, b) => a + b, 0);
+const pkg = require('@digitnet/engine/package.json');
+const d = diff.toExponential(3);
+console.log(`${pkg.name} ${pkg.version}: ${c.description} -> ${best}, max |d| ${d}`);
+if (!(diff <= TOLERANCE) || best !== c.probabilities.indexOf(Math.max(...c.probabilities))) {
+  fail(`predict() differs from the parity file: max |d| ${diff}, digit ${best}`);
+}
+if (zeros.length !== 10 || !(Math.abs(total - 1) < 1e-9)) fail(`predict(zeros) sums to ${total}`);
+""".replace("TOLERANCE", repr(TOLERANCE))
+
+
+class SmokeFailed(Exception):
+    """A build or smoke test failed; the message says which artifact and what went wrong."""
+
+
+def run(cmd: list[str], cwd: Path, what: str) -> str:
+    proc = subprocess.run([str(c) for c in cmd], cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stderr.strip() or proc.stdout.strip()).splitlines()[-15:])
+        shown = " ".join(map(str, cmd[:4]))
+        raise SmokeFailed(f"{what}: `{shown} ...` exited {proc.returncode}\n{tail}")
+    return proc.stdout
+
+
+def pinned(root: Path) -> tuple[str, str]:
+    """The weights version and SHA-256 pinned by js/package.json."""
+    pin = json.loads((root / "js" / "package.json").read_text())["digitnet"]
+    return pin["weightsVersion"], pin["weightsSha256"]
+
+
+def smoke_case(root: Path, version: str) -> dict:
+    """The first case of the version's parity file: a real MNIST digit and its probabilities."""
+    path = root / "fixtures" / "weights" / version / "parity.json"
+    return json.loads(path.read_text())["cases"][0]
+
+
+def build_python(root: Path, out: Path) -> list[Path]:
+    for old in [*out.glob("digitnet-*.whl"), *out.glob("digitnet-*.tar.gz")]:
+        old.unlink()
+    run([sys.executable, "-m", "build", "--outdir", out, root / "python"], root, "python -m build")
+    built = sorted(out.glob("digitnet-*.whl")) + sorted(out.glob("digitnet-*.tar.gz"))
+    if len(built) != 2:
+        raise SmokeFailed(f"{out}: expected one wheel and one sdist, found {built}")
+    return built
+
+
+def build_npm(root: Path, out: Path) -> Path:
+    for old in out.glob("digitnet-engine-*.tgz"):
+        old.unlink()
+    packed = run(["npm", "pack", "--json", "--pack-destination", out], root / "js", "npm pack")
+    [info] = json.loads(packed)
+    names = {f["path"] for f in info["files"]}
+    missing = {"package.json", "model.json", "src/index.js"} - names
+    if missing:
+        raise SmokeFailed(f"{info['filename']}: the tarball lacks {', '.join(sorted(missing))}")
+    return out / info["filename"]
+
+
+def smoke_python(python: Path, model: Path, case: dict, prefix: str = "") -> str:
+    """Predict the case with `python`'s digitnet (imported from under `prefix` when given)."""
+    with tempfile.TemporaryDirectory() as cwd:  # an empty cwd: the source tree is not importable
+        cmd = [python, "-c", PY_SMOKE, model, json.dumps(case), prefix]
+        return run(cmd, Path(cwd), f"digitnet from {prefix or python}").strip()
+
+
+def install_python(artifact: Path, model: Path, case: dict) -> str:
+    """Install a wheel or sdist into a new venv; `digitnet --help` and one prediction."""
+    with tempfile.TemporaryDirectory(prefix="digitnet-smoke-") as tmp:
+        venv = Path(tmp) / "venv"
+        run([sys.executable, "-m", "venv", venv], Path(tmp), f"{artifact.name}: venv")
+        python = venv / "bin" / "python"
+        pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        run([*pip, artifact], Path(tmp), f"{artifact.name}: pip install")
+        run([venv / "bin" / "digitnet", "--help"], Path(tmp), f"{artifact.name}: digitnet --help")
+        prefix = str(venv.resolve())
+        return f"{artifact.name}: digitnet --help ok; " + smoke_python(python, model, case, prefix)
+
+
+def smoke_npm(tarball: Path, version: str, sha: str, case: dict) -> str:
+    """Install the tarball into a new npm project; check its model.json and one prediction."""
+    with tempfile.TemporaryDirectory(prefix="digitnet-smoke-") as tmp:
+        project = Path(tmp)
+        (project / "package.json").write_text('{"name": "smoke", "private": true}\n')
+        quiet = ["--no-audit", "--no-fund", "--loglevel=error"]
+        run(["npm", "install", *quiet, tarball.resolve()], project, f"{tarball.name}: npm install")
+        cmd = ["node", "--input-type=module", "-e", JS_SMOKE, json.dumps(case), version, sha]
+        said = run(cmd, project, f"{tarball.name}: import and predict")
+        return f"{tarball.name}: {said.strip()}"
+
+
+def build_and_smoke(root: Path, kinds: list[str], out: Path | None = None) -> list[str]:
+    """Build the named kinds ("python", "npm") into dist/ and smoke-test each artifact."""
+    out = out or root / "dist"
+    out.mkdir(parents=True, exist_ok=True)
+    version, sha = pinned(root)
+    model = root / "fixtures" / "weights" / version / "model.json"
+    case = smoke_case(root, version)
+    report = []
+    if "python" in kinds:
+        for artifact in build_python(root, out):
+            report.append(install_python(artifact, model, case))
+    if "npm" in kinds:
+        report.append(smoke_npm(build_npm(root, out), version, sha, case))
+    return report
+
+
+def main(argv: list[str]) -> int:
+    kinds = argv or ["python", "npm"]
+    if unknown := set(kinds) - {"python", "npm"}:
+        print(
+            f"dist: unknown kind {', '.join(sorted(unknown))} (expected python, npm)",
+            file=sys.stderr,
+        )
+        return 2
+    if shutil.which("npm") is None and "npm" in kinds:
+        print("dist: npm not found (needed for npm pack)", file=sys.stderr)
+        return 2
+    try:
+        for line in build_and_smoke(ROOT, kinds):
+            print(f"ok  {line}")
+    except SmokeFailed as e:
+        print(f"BUILD FAILED: {e}", file=sys.stderr)
+        return 1
+    print(f"BUILD OK: {', '.join(p.name for p in sorted((ROOT / 'dist').iterdir()))} in dist/")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
