@@ -83,8 +83,8 @@ def parity(session: nox.Session) -> None:
 
 
 def chromium(session: nox.Session) -> str:
-    """Debian's Chromium for the e2e session: installed with apt-get when missing and root."""
-    path = "/usr/bin/chromium"
+    """Debian's Chromium (or $CHROMIUM) for e2e: installed with apt-get when missing and root."""
+    path = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     if not os.path.exists(path):
         if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("apt-get"):
             session.error(
