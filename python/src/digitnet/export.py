@@ -249,7 +249,7 @@ def verify(dest: Path) -> list[str]:
             )
         worst = check_parity(model, folder / "parity.json")
         lines.append(
-            f"{version}: files match the index, schema holds, "
+            f"{version}: files match the index, the model passes the strict loader, "
             f"parity reproduced exactly ({worst} cases)"
         )
     return lines
