@@ -19,19 +19,18 @@ def run_dir(tmp_path):
     return out, folder
 
 
+def export_args(run_dir, dest) -> list[str]:
+    run, data_dir = run_dir
+    return ["export", str(run), "--dest", str(dest), "--data", str(data_dir)]
+
+
 def snapshot(folder):
     return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_export_publishes_and_verify_accepts(run_dir, tmp_path, capsys):
-    run, data_dir = run_dir
     dest = tmp_path / "fx"
-    assert (
-        cli.main(
-            ["export", str(run), "--version", "0.1.0", "--dest", str(dest), "--data", str(data_dir)]
-        )
-        == 0
-    )
+    assert cli.main([*export_args(run_dir, dest), "--version", "0.1.0"]) == 0
     index = json.loads((dest / "index.json").read_text())
     entry = index["weights"]["0.1.0"]
     assert set(entry["files"]) == {"model.json", "parity.json", "card.json"}
@@ -49,9 +48,8 @@ def test_export_publishes_and_verify_accepts(run_dir, tmp_path, capsys):
 
 
 def test_existing_version_is_refused_and_nothing_changes(run_dir, tmp_path, capsys):
-    run, data_dir = run_dir
     dest = tmp_path / "fx"
-    args = ["export", str(run), "--dest", str(dest), "--data", str(data_dir)]
+    args = export_args(run_dir, dest)
     assert cli.main([*args, "--version", "1.0.0"]) == 0
     before = snapshot(dest)
     capsys.readouterr()
@@ -87,14 +85,8 @@ def test_interrupted_export_leaves_no_partial_version(run_dir, tmp_path, monkeyp
 
 
 def test_verify_fails_on_a_flipped_byte(run_dir, tmp_path):
-    run, data_dir = run_dir
     dest = tmp_path / "fx"
-    assert (
-        cli.main(
-            ["export", str(run), "--version", "0.2.0", "--dest", str(dest), "--data", str(data_dir)]
-        )
-        == 0
-    )
+    assert cli.main([*export_args(run_dir, dest), "--version", "0.2.0"]) == 0
     path = dest / "weights/0.2.0/model.json"
     blob = bytearray(path.read_bytes())
     blob[len(blob) // 2] ^= 0x01
@@ -106,9 +98,8 @@ def test_verify_fails_on_a_flipped_byte(run_dir, tmp_path):
 def test_model_file_size_budget(run_dir, tmp_path, capsys):
     """Per channel, 202 scales do not fit beside full-precision biases: the export says so and
     writes nothing; per layer (the default) fits."""
-    run, data_dir = run_dir
     dest = tmp_path / "fx"
-    args = ["export", str(run), "--dest", str(dest), "--data", str(data_dir)]
+    args = export_args(run_dir, dest)
     assert cli.main([*args, "--version", "1.0.0", "--per-channel"]) == 2
     assert "over the 150,000-byte budget" in capsys.readouterr().err
     assert not dest.exists() or not any(dest.rglob("*.json"))
