@@ -1,4 +1,5 @@
-"""Training: mini-batch Adam with a cosine-decayed learning rate and fresh shifts every epoch."""
+"""Training: mini-batch Adam, cosine-decayed learning rate, fresh shifts every epoch, and an
+exponential moving average of the weights (what is evaluated and returned)."""
 
 from __future__ import annotations
 
@@ -115,6 +116,7 @@ def train(
                 for avg, p in zip(averaged, params):
                     for a, v in zip(avg, p):
                         a += np.float32(1 - recipe.ema) * (v - a)
+            # loss and train accuracy are the live weights' on this epoch's shifted batches
             loss_sum += model.cross_entropy(probs, y) * len(y)
             correct += int((probs.argmax(1) == y).sum())
         seconds = time.perf_counter() - t0
