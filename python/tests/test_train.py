@@ -46,12 +46,21 @@ def test_train_cli_writes_checkpoint_and_metrics(tmp_path, capsys):
 
 @pytest.mark.mnist
 def test_one_epoch_on_real_mnist_reaches_95_percent(mnist):
-    # Averaging is off: a 0.999 average over one epoch's 469 steps still weighs the random
-    # initial weights at 0.999**469 = 63 %; this checks the trainer itself.
-    recipe = dataclasses.replace(train.DEFAULT, epochs=1, ema=0.0)
+    recipe = dataclasses.replace(train.DEFAULT, epochs=1)
     params, history = train.train(mnist, recipe, seed=0)
     assert history[0]["test_accuracy"] >= 0.95
     assert (
         train.accuracy(params, mnist.test.images, mnist.test.labels) == history[0]["test_accuracy"]
     )
     assert np.isfinite(history[0]["loss"])
+
+
+def test_weight_average_forgets_its_random_start():
+    """After one step the unbiased average is the trained weights, not 99.9 % random start."""
+    rng = np.random.default_rng(0)
+    start = [(rng.standard_normal((3, 2)).astype(np.float32), np.zeros(2, np.float32))]
+    step = [(np.ones((3, 2), np.float32), np.ones(2, np.float32))]
+    averaged = [tuple(0.999 * s + 0.001 * t for s, t in zip(start[0], step[0]))]
+    out = train.unbiased(averaged, start, train.DEFAULT, steps=1)
+    assert np.allclose(out[0][0], 1.0, atol=1e-3) and np.allclose(out[0][1], 1.0, atol=1e-3)
+    assert train.unbiased(averaged, start, train.DEFAULT, steps=20_000) is averaged
