@@ -16,7 +16,7 @@ const state = (window.digitnet = {
   info: null,
   modelBytes: null,
   drawn: 0, // bumped by every change to the pad
-  lastResult: null, // {drawn, prediction, probs, input, hidden} for the pad at `drawn`
+  lastResult: null, // {drawn, prediction, probs, input, hidden, logits} for the pad at `drawn`
 });
 
 let model = null;
@@ -37,15 +37,16 @@ function update() {
   if (!model) return;
   const { data, width, height } = pad.pixels();
   const x = preprocess(data, width, height, { ink: 'alpha' });
-  let result = { drawn: state.drawn, prediction: null, probs: null, input: null, hidden: null };
+  let result = { drawn: state.drawn, prediction: null, probs: null, input: null, hidden: null, logits: null };
   if (x) {
-    const { probs, hidden } = model.forward(x);
+    const { probs, hidden, logits } = model.forward(x);
     result = {
       drawn: state.drawn,
       prediction: argmax(probs),
       probs: Array.from(probs),
       input: Array.from(x),
       hidden: hidden.map((h) => Array.from(h)),
+      logits: Array.from(logits),
     };
   }
   state.lastResult = result;

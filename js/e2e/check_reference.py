@@ -1,8 +1,9 @@
 """Recompute the browser's drawings with the Python twin preprocessing and reference model.
 
 Reads artifacts/e2e/results.json (written by draw.test.mjs): for each drawing, the pad's RGBA as
-the page held it, the page's preprocessed input and its probabilities. Fails unless, for every
-drawing, both agree with Python within 1e-12 and pick the same digit.
+the page held it, the page's preprocessed input, hidden activations, logits and probabilities.
+Fails unless, for every drawing, the input, activations and logits equal Python's exactly, the
+probabilities agree within 1e-12 (exp may differ in the last bit) and both pick the same digit.
 
     python js/e2e/check_reference.py [results.json]    (DIGITNET_MODEL=path to other weights)
 """
@@ -45,8 +46,11 @@ def main(argv: list[str]) -> int:
         )
 
     errors, failed = [], set()
-    print(f"weights {model.version} ({model_path}); tolerance {TOLERANCE:g}")
-    print(f"{'drawing':<24}{'want':>5}{'page':>12}{'python':>12}{'max|dx|':>11}{'max|dp|':>11}")
+    print(f"weights {model.version} ({model_path}); probabilities within {TOLERANCE:g}, rest exact")
+    print(
+        f"{'drawing':<24}{'want':>5}{'page':>12}{'python':>12}"
+        f"{'max|dx|':>11}{'max|dh|':>11}{'max|dz|':>11}{'max|dp|':>11}"
+    )
     for d in drawings:
         name = d["name"]
         rgba = base64.b64decode(d["rgba"])
@@ -57,20 +61,29 @@ def main(argv: list[str]) -> int:
             errors.append(f"{name}: Python preprocessing sees an empty drawing")
             failed.add(name)
             continue
-        p_py = model.predict(x_py)
+        f_py = model.forward(x_py)
+        p_py = f_py["probs"]
+        h_page = np.concatenate([np.array(h, dtype=np.float64) for h in d["hidden"]])
+        h_py = np.concatenate(f_py["hidden"])
+        z_page = np.array(d["logits"], dtype=np.float64)
         dx = float(np.max(np.abs(x_py - x_page)))
+        dh = float(np.max(np.abs(h_py - h_page))) if h_py.shape == h_page.shape else np.inf
+        dz = float(np.max(np.abs(f_py["logits"] - z_page)))
         dp = float(np.max(np.abs(p_py - p_page)))
         top_page, top_py = int(np.argmax(p_page)), int(np.argmax(p_py))
         print(
             f"{name:<24}{d['expected']:>5}{top_page:>4} {p_page[top_page]:7.2%}"
-            f"{top_py:>4} {p_py[top_py]:7.2%}{dx:>11.2e}{dp:>11.2e}"
+            f"{top_py:>4} {p_py[top_py]:7.2%}{dx:>11.2e}{dh:>11.2e}{dz:>11.2e}{dp:>11.2e}"
         )
-        if not dx <= TOLERANCE:
+        if dx != 0:
             worst = int(np.argmax(np.abs(x_py - x_page)))
             errors.append(
                 f"{name}: preprocessed input differs by {dx:.3g} at pixel {worst} "
                 f"(page {float(x_page[worst])!r}, python {float(x_py[worst])!r})"
             )
+        for what, diff in (("hidden activations", dh), ("logits", dz)):
+            if diff != 0:
+                errors.append(f"{name}: {what} differ from Python's by {diff:.3g}")
         if not dp <= TOLERANCE:
             errors.append(
                 f"{name}: probabilities differ by {dp:.3g} "

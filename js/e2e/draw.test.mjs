@@ -114,7 +114,7 @@ async function snapshot(p) {
     const r = window.digitnet.lastResult;
     return {
       width: c.width, height: c.height, rgba: btoa(bin),
-      prediction: r.prediction, probs: r.probs, input: r.input,
+      prediction: r.prediction, probs: r.probs, input: r.input, hidden: r.hidden, logits: r.logits,
       status: document.getElementById('status').textContent,
       guess: document.getElementById('guess').textContent,
     };

@@ -23,6 +23,14 @@ export const MUTANTS = {
     find: '  return { I, O, W, b:',
     replace: '  if (I === 784) W[(14 * 28 + 14) * O] += scales[0];\n  return { I, O, W, b:',
   },
+  // The summation order of 1.0.0's first engine: each pass's eight terms summed, then added to
+  // z. Probabilities move by about 1e-15, inside their 1e-12 tolerance: only the exact logits
+  // check sees it.
+  'eight-terms-summed-first': {
+    file: 'engine.js',
+    find: 'z[j] = z[j] + a0 * W[r0 + j]',
+    replace: 'z[j] += a0 * W[r0 + j]',
+  },
   'round-half-even-shift': {
     file: 'preprocess.js',
     find: 'const dx = Math.floor(14 - sx / mass + 0.5), dy = Math.floor(14 - sy / mass + 0.5);',

@@ -4,8 +4,10 @@
 //
 //   node parity/outputs.mjs MODEL_JSON PARITY_JSON T10K_IMAGES CASES_JSON OUT_DIR [MUTANT]
 //
-// OUT_DIR receives parity.f64 (cases x 10), mnist.f64 (10000 x 10), preprocess.f64 (cases x 784,
-// NaN-filled for a null result) and drawings.f64 (cases x 10, NaN-filled for a null drawing).
+// OUT_DIR receives parity.f64 (cases x 10), mnist.f64 (10000 x 10, from predict), logits.f64
+// and hidden.f64 (10000 x 10 and 10000 x the hidden widths summed, from forward), preprocess.f64
+// (cases x 784, NaN-filled for a null result) and drawings.f64 (cases x 10, NaN-filled for a
+// null drawing).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,8 +43,12 @@ write('parity.f64', parity.map((c) => model.predict(pixels(Buffer.from(c.pixels,
 
 const idx = fs.readFileSync(imagesPath);
 const n = idx.readUInt32BE(4);
-const digits = Array.from({ length: n }, (_, k) => model.predict(pixels(idx.subarray(16 + 784 * k, 16 + 784 * (k + 1)))));
-write('mnist.f64', digits, 10);
+const images = Array.from({ length: n }, (_, k) => pixels(idx.subarray(16 + 784 * k, 16 + 784 * (k + 1))));
+write('mnist.f64', images.map((x) => model.predict(x)), 10);
+const forward = images.map((x) => model.forward(x));
+write('logits.f64', forward.map((f) => f.logits), 10);
+const width = model.info.architecture.slice(1, -1).reduce((s, w) => s + w, 0);
+write('hidden.f64', forward.map((f) => Float64Array.from(f.hidden.flatMap((h) => [...h]))), width);
 
 const cases = JSON.parse(fs.readFileSync(casesPath, 'utf8')).cases;
 const pre = cases.map((c) => preprocess(new Uint8ClampedArray(Buffer.from(c.rgba, 'base64')), c.width, c.height, { ink: c.ink }));

@@ -36,6 +36,7 @@ def test_there_are_mutants_for_each_required_breakage():
         "float32-accumulation",
         "bias-rounded-6-decimals",
         "weight-off-by-one-step",
+        "eight-terms-summed-first",
         "round-half-even-shift",
         "box-filter-off-by-one",
     } <= set(MUTANTS)
