@@ -44,9 +44,12 @@ export interface ModelInfo {
 export interface ForwardResult {
   /** The 10 class probabilities (softmax), as `predict` returns them. */
   probs: Float64Array;
-  /** Activations (after ReLU) of each hidden layer, e.g. 128 then 64 values. */
+  /**
+   * Activations (after ReLU) of each hidden layer, e.g. 128 then 64 values: the same doubles
+   * as digitnet's Python reference (the engine sums in the reference's order).
+   */
   hidden: Float64Array[];
-  /** The last layer's 10 values before softmax. */
+  /** The last layer's 10 values before softmax, the same doubles as the Python reference's. */
   logits: Float64Array;
 }
 
