@@ -16,6 +16,7 @@ const state = (window.digitnet = {
   info: null,
   modelBytes: null,
   drawn: 0, // bumped by every change to the pad
+  predictions: 0, // network runs: at most one per animation frame, however many events arrive
   lastResult: null, // {drawn, prediction, probs, input, hidden, logits} for the pad at `drawn`
 });
 
@@ -39,6 +40,7 @@ function update() {
   const x = preprocess(data, width, height, { ink: 'alpha' });
   let result = { drawn: state.drawn, prediction: null, probs: null, input: null, hidden: null, logits: null };
   if (x) {
+    state.predictions++;
     const { probs, hidden, logits } = model.forward(x);
     result = {
       drawn: state.drawn,

@@ -1,5 +1,6 @@
-// End to end: the demo page in a real headless Chromium, digits drawn with real mouse events.
-// Each drawing's pad pixels, preprocessed input and probabilities go to
+// End to end: the demo page in a real headless Chromium, digits drawn with the browser's own
+// mouse, pen and touch events. Each drawing's pad pixels, preprocessed input, activations,
+// logits and probabilities go to
 // artifacts/e2e/results.json for check_reference.py to recompute with the Python reference.
 //
 //   node --test js/e2e/            CHROMIUM=/path/to/chromium  DIGITNET_MODEL=/path/to/model.json
@@ -148,6 +149,67 @@ for (const drawing of DRAWINGS) {
     record(drawing.name, drawing.digit, s);
   });
 }
+
+// A pen: the browser's own pen events (CDP Input.dispatchMouseEvent with pointerType "pen").
+test('draws a one with a pen and reads 1', async () => {
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await settled(page);
+  await page.evaluate(() => {
+    window.seenPointers = new Set();
+    document.getElementById('pad').addEventListener('pointermove', (e) => window.seenPointers.add(e.pointerType));
+  });
+  const toPage = await padToPage(page);
+  const cdp = await page.context().newCDPSession(page);
+  const pen = (type, [x, y], buttons) => cdp.send('Input.dispatchMouseEvent', { type, x, y, button: 'left', buttons, clickCount: 1, pointerType: 'pen' });
+  const one = DRAWINGS.find((d) => d.digit === 1);
+  for (const stroke of strokePoints(one)) {
+    const [first, ...rest] = stroke.map(toPage);
+    await pen('mousePressed', first, 1);
+    for (const q of rest) await pen('mouseMoved', q, 1);
+    await pen('mouseReleased', rest.at(-1) ?? first, 0);
+  }
+  await cdp.detach();
+  await settled(page);
+  assert.deepEqual(await page.evaluate(() => [...window.seenPointers]), ['pen'], 'pointer types the pad saw');
+  const s = await snapshot(page);
+  await page.screenshot({ path: join(OUT, 'pen-one.png') });
+  record('pen-one', 1, s);
+});
+
+// Sixty pointer moves inside one task (as a fast pen can deliver between two frames): the pad
+// takes every one, the network runs once, on the next frame, and sees the pad as it ends.
+test('sixty moves within one frame give one prediction, of the final pad', async () => {
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await settled(page);
+  const toPage = await padToPage(page);
+  await page.mouse.move(...toPage([140, 40]));
+  await page.mouse.down();
+  await settled(page);
+  const r = await page.evaluate((box) => {
+    const d = window.digitnet, pad = document.getElementById('pad'), r0 = pad.getBoundingClientRect();
+    const before = { drawn: d.drawn, predictions: d.predictions };
+    for (let k = 1; k <= 60; k++) {
+      const [x, y] = [140 + 30 * Math.sin(k / 10), 40 + 3.5 * k];
+      pad.dispatchEvent(new PointerEvent('pointermove', {
+        pointerId: 1, pointerType: 'mouse', isPrimary: true, bubbles: true, buttons: 1,
+        clientX: r0.left + box.x + x * box.sx, clientY: r0.top + box.y + y * box.sy,
+      }));
+    }
+    const during = d.predictions;
+    return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done({
+      moves: d.drawn - before.drawn, during: during - before.predictions,
+      after: d.predictions - before.predictions, current: d.lastResult.drawn === d.drawn,
+    }))));
+  }, await page.evaluate(() => {
+    const c = document.getElementById('pad');
+    return { x: c.clientLeft, y: c.clientTop, sx: c.clientWidth / c.width, sy: c.clientHeight / c.height };
+  }));
+  await page.mouse.up();
+  assert.equal(r.moves, 60, 'pointer moves the pad took');
+  assert.equal(r.during, 0, 'predictions made while the moves were arriving');
+  assert.equal(r.after, 1, 'predictions made on the next frames');
+  assert.ok(r.current, 'the prediction is of the pad after the last move');
+});
 
 test('C and Escape clear the pad and the prediction', async () => {
   for (const key of ['c', 'Escape']) {
