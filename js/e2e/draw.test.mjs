@@ -1,7 +1,7 @@
 // End to end: the demo page in a real headless Chromium, digits drawn with the browser's own
 // mouse, pen and touch events. Each drawing's pad pixels, preprocessed input, activations,
-// logits and probabilities go to
-// artifacts/e2e/results.json for check_reference.py to recompute with the Python reference.
+// logits and probabilities go to artifacts/e2e/results.json for check_reference.py to
+// recompute with the Python reference.
 //
 //   node --test js/e2e/            CHROMIUM=/path/to/chromium  DIGITNET_MODEL=/path/to/model.json
 import { after, before, test } from 'node:test';
