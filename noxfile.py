@@ -70,6 +70,8 @@ def js(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Training and engine figures, each as a ratio against a baseline measured in the same run."""
     install_python(session)
+    session.install("onnx==1.23.2")  # the ONNX graph for onnxruntime-web, bench/ort only
+    session.run("npm", "ci", "--ignore-scripts", "--prefix", "bench/ort", external=True)
     session.run("digitnet", "data", "fetch")
     session.run("python", "bench/report.py")
 

@@ -1,4 +1,5 @@
-"""`nox -s bench`: the training and engine figures in one table, each next to its same-run baseline.
+"""`nox -s bench`: the training and engine figures in one table, each next to its same-run baseline
+(the engine against the straightforward loop and against onnxruntime-web's wasm backend).
 
 Writes the table to stdout and everything measured to artifacts/bench.json.
 """
@@ -21,6 +22,11 @@ def run_json(cmd: list[str]) -> object:
 def main() -> None:
     train = run_json([sys.executable, "bench/train_bench.py"])
     engine = run_json(["node", "js/bench/engine.bench.js"])
+    onnx = ROOT / "artifacts" / "digitnet-mlp.onnx"
+    onnx.parent.mkdir(exist_ok=True)
+    export = [sys.executable, "bench/ort/onnx_model.py", "js/model.json", str(onnx)]
+    subprocess.run(export, cwd=ROOT, check=True)
+    ort = run_json(["node", "bench/ort/compare.mjs", str(onnx)])
     orig, ours = (next(r for r in train if r["recipe"] == n) for n in ("original", "default"))
     rows = [
         # ours trains 50 epochs to the original's 6: the target is <= 60 s, not a speed-up
@@ -46,6 +52,12 @@ def main() -> None:
             engine["baselineMedianUs"],
             engine["ratio"],
         ),
+        (
+            "predict vs onnxruntime-web",
+            ort["engineMedianUs"],
+            ort["ortMedianUs"],
+            ort["ratio"],
+        ),
         ("loadModel (ms)", engine["loadModelMs"], None, None),
     ]
     print(f"{'figure':<26}{'ours':>12}{'baseline':>12}{'speed-up':>10}")
@@ -56,7 +68,7 @@ def main() -> None:
         print(f"{name:<26}{cells[0]:>12}{cells[1]:>12}{'' if r is None else f'{r:.1f}x':>10}")
     out = ROOT / "artifacts" / "bench.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"train": train, "engine": engine}, indent=2) + "\n")
+    out.write_text(json.dumps({"train": train, "engine": engine, "ort": ort}, indent=2) + "\n")
     print(f"wrote {out.relative_to(ROOT)}")
 
 
