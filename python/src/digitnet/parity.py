@@ -67,6 +67,8 @@ def compare(
     if len(diff) and agree.sum() < len(agree) and diff[k] <= tolerance:
         k = int(np.argmin(agree))  # the worst case is the one whose answer differs
     worst = f"{names[k]}: |d|={diff[k]:.3g}" if len(diff) else "-"
+    if len(diff) and diff[k] == 0 and agree.all():
+        worst = "all identical"
     if len(diff) and js_null[k] != ref_null[k]:
         worst = f"{names[k]}: JS gives {'null' if js_null[k] else 'a result'}, reference not"
     top = float(diff.max(initial=0.0))
