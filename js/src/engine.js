@@ -14,12 +14,12 @@ function dequantize({ inputs: I, outputs: O, weights, scales, bias, activation }
   return { I, O, W, b: Float64Array.from(bias), relu: activation === 'relu' };
 }
 
-// z = sum_i x_i W[i] + b, visiting only the nonzero x_i: about 80 % of an MNIST digit's pixels
-// and half of a ReLU layer's outputs are zero, and skipping them is exact (adding +-0 to a sum
-// that starts at +0 changes nothing). Eight rows per pass over z load and store each z_j an
-// eighth as often (8 beat 4 and 16 here); JS adds left to right, so the terms still arrive one
-// at a time in input order.
-function affine({ I, O, W, b }, x, z, rows, vals) {
+// z = sum_i x_i W[i] + b, then ReLU on a hidden layer, visiting only the nonzero x_i: about
+// 80 % of an MNIST digit's pixels and half of a ReLU layer's outputs are zero, and skipping them
+// is exact (adding +-0 to a sum that starts at +0 changes nothing). Eight rows per pass over z
+// load and store each z_j an eighth as often (8 beat 4 and 16 here); JS adds left to right, so
+// the terms still arrive one at a time in input order.
+function affine({ I, O, W, b, relu }, x, z, rows, vals) {
   let n = 0;
   for (let i = 0; i < I; i++) {
     const v = x[i];
@@ -41,7 +41,10 @@ function affine({ I, O, W, b }, x, z, rows, vals) {
     const r = rows[k], a = vals[k];
     for (let j = 0; j < O; j++) z[j] += a * W[r + j];
   }
-  for (let j = 0; j < O; j++) z[j] += b[j];
+  for (let j = 0; j < O; j++) {
+    const v = z[j] + b[j];
+    z[j] = relu && v < 0 ? 0 : v;
+  }
   return z;
 }
 
@@ -68,10 +71,7 @@ export function network(layers) {
     let a = x;
     for (let k = 0; k < net.length; k++) {
       a = affine(net[k], a, zs[k], rows, vals);
-      if (net[k].relu) {
-        for (let j = 0; j < a.length; j++) if (a[j] < 0) a[j] = 0;
-        if (hidden) hidden.push(a.slice());
-      }
+      if (hidden && net[k].relu) hidden.push(a.slice());
     }
     return a;
   };
