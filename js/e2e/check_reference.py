@@ -5,7 +5,9 @@ the page held it, the page's preprocessed input, hidden activations, logits and 
 Fails unless, for every drawing, the input, activations and logits equal Python's exactly, the
 probabilities agree within 1e-12 (exp may differ in the last bit) and both pick the same digit.
 
-    python js/e2e/check_reference.py [results.json]    (DIGITNET_MODEL=path to other weights)
+    python js/e2e/check_reference.py [results.json]
+
+The weights are the file the page was served (results.json names it and its SHA-256).
 """
 
 from __future__ import annotations
@@ -13,20 +15,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 from digitnet import load_model, preprocess
+from digitnet.parity import TOLERANCE
 
 REPO = Path(__file__).resolve().parents[2]
-TOLERANCE = 1e-12
 
 
 def main(argv: list[str]) -> int:
     path = Path(argv[0]) if argv else REPO / "artifacts" / "e2e" / "results.json"
-    model_path = Path(os.environ.get("DIGITNET_MODEL") or REPO / "js" / "model.json")
     if not path.is_file():
         return fail(f"{path}: missing; run the browser part (node --test js/e2e/) first")
     results = json.loads(path.read_text(encoding="utf-8"))
@@ -34,10 +34,11 @@ def main(argv: list[str]) -> int:
     if not drawings:
         return fail(f"{path}: no drawings recorded")
 
-    raw = model_path.read_bytes()
-    if hashlib.sha256(raw).hexdigest() != results["model"]["sha256"]:
-        served = results["model"]["path"]
-        return fail(f"{model_path}: not the weights the page was served ({served})")
+    model_path = Path(results["model"]["path"])
+    if not model_path.is_file():
+        return fail(f"{model_path}: missing; the page was served these weights")
+    if hashlib.sha256(model_path.read_bytes()).hexdigest() != results["model"]["sha256"]:
+        return fail(f"{model_path}: changed since the page was served it")
     model = load_model(model_path)
     if results["model"].get("version") != model.version:
         return fail(
