@@ -113,8 +113,16 @@ async function snapshot(p) {
     let bin = '';
     for (let i = 0; i < data.length; i += 0x8000) bin += String.fromCharCode(...data.subarray(i, i + 0x8000));
     const r = window.digitnet.lastResult;
+    const views = Object.fromEntries(['input', 'hidden0', 'hidden1'].map((id) => {
+      // Read through a copy: repeated reads of the page's own canvases make Chromium warn.
+      const v = document.getElementById(id), copy = document.createElement('canvas');
+      Object.assign(copy, { width: v.width, height: v.height });
+      const ctx = copy.getContext('2d', { willReadFrequently: true });
+      ctx.drawImage(v, 0, 0);
+      return [id, Array.from(ctx.getImageData(0, 0, v.width, v.height).data)];
+    }));
     return {
-      width: c.width, height: c.height, rgba: btoa(bin),
+      views, width: c.width, height: c.height, rgba: btoa(bin),
       prediction: r.prediction, probs: r.probs, input: r.input, hidden: r.hidden, logits: r.logits,
       status: document.getElementById('status').textContent,
       guess: document.getElementById('guess').textContent,
@@ -122,10 +130,26 @@ async function snapshot(p) {
   });
 }
 
+// The colours views.js gives a unit that is off and the layer's most active unit.
+const OFF = [16, 18, 40, 255], HOTTEST = [253, 231, 37, 255];
+const rgbaAt = (px, i) => px.slice(4 * i, 4 * i + 4);
+
 // Records the drawing for check_reference.py, then checks what the page shows.
-function record(name, expected, s) {
+function record(name, expected, { views, ...s }) {
   assert.ok(s.probs && s.input, `${name}: the page saw no drawing`);
   results.push({ name, expected, ...s });
+  // The input view is the network's input as grey levels; each activation view marks the
+  // units that are off and the layer's most active unit.
+  s.input.forEach((v, i) => {
+    const g = Math.round(v * 255);
+    assert.deepEqual(rgbaAt(views.input, i), [g, g, g, 255], `${name}: input view, pixel ${i}`);
+  });
+  s.hidden.forEach((h, k) => {
+    const px = views[`hidden${k}`], top = h.indexOf(Math.max(...h));
+    assert.equal(px.length, 4 * h.length, `${name}: hidden${k} view has a square per unit`);
+    assert.deepEqual(rgbaAt(px, top), HOTTEST, `${name}: hidden${k} view, most active unit ${top}`);
+    h.forEach((a, i) => { if (a === 0) assert.deepEqual(rgbaAt(px, i), OFF, `${name}: hidden${k} view, unit ${i} is off`); });
+  });
   assert.equal(s.input.length, 784, `${name}: input length`);
   assert.equal(s.probs.length, 10, `${name}: probabilities length`);
   const sum = s.probs.reduce((a, b) => a + b, 0);
