@@ -51,10 +51,10 @@ export function argmax(values) {
 // The 28x28 input as MNIST shows it: white ink on black.
 export function drawInput(canvas, x) {
   const ctx = canvas.getContext('2d');
-  const img = ctx.createImageData(28, 28);
+  const img = ctx.createImageData(28, 28), px = img.data;
   for (let i = 0; i < 784; i++) {
-    const v = x ? Math.round(x[i] * 255) : 0;
-    img.data.set([v, v, v, 255], i * 4);
+    px[4 * i] = px[4 * i + 1] = px[4 * i + 2] = x ? Math.round(x[i] * 255) : 0;
+    px[4 * i + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);
 }
@@ -66,35 +66,37 @@ export function drawActivations(canvas, a) {
   let max = 0;
   if (a) for (const v of a) max = Math.max(max, v);
   for (let i = 0; i < canvas.width * canvas.height; i++) {
-    img.data.set([...heat(a && max > 0 ? a[i] / max : 0), 255], i * 4);
+    heat(a && max > 0 ? a[i] / max : 0, img.data, i * 4);
   }
   ctx.putImageData(img, 0, 0);
 }
 
 // Dark blue -> teal -> yellow: bright means active, readable on the black background.
-function heat(t) {
-  const stops = [[16, 18, 40], [33, 145, 140], [253, 231, 37]];
+const STOPS = [[16, 18, 40], [33, 145, 140], [253, 231, 37]];
+
+// The colour of t in [0, 1] as opaque RGBA, written into px at offset o.
+function heat(t, px, o) {
   const s = Math.min(Math.max(t, 0), 1) * 2;
   const k = Math.min(Math.floor(s), 1);
   const f = s - k;
-  return stops[k].map((c, j) => Math.round(c + (stops[k + 1][j] - c) * f));
+  for (let j = 0; j < 3; j++) px[o + j] = Math.round(STOPS[k][j] + (STOPS[k + 1][j] - STOPS[k][j]) * f);
+  px[o + 3] = 255;
 }
 
 // ---- model card ---------------------------------------------------------------------------
 
 export function renderFacts(dl, info, bytes, history) {
-  const m = info.metadata ?? {};
-  const arch = Array.isArray(info.architecture) ? info.architecture.join('→') : info.architecture;
+  const { createdAt } = info.metadata;
   const epochs = Array.isArray(history) ? history.length : null;
   const facts = [
     ['Weights version', info.version],
-    ['Architecture', arch],
-    ['Float accuracy', num(info.floatAccuracy ?? m.floatAccuracy) ? percent(info.floatAccuracy ?? m.floatAccuracy, 2) : null],
-    ['int8 accuracy', num(info.int8Accuracy ?? m.int8Accuracy) ? percent(info.int8Accuracy ?? m.int8Accuracy, 2) : null],
+    ['Architecture', info.architecture.join('→')],
+    ['Float accuracy', num(info.floatAccuracy) ? percent(info.floatAccuracy, 2) : null],
+    ['int8 accuracy', num(info.int8Accuracy) ? percent(info.int8Accuracy, 2) : null],
     ['Size on the wire', `${bytes.toLocaleString('en')} bytes`],
-    ['Quantization', info.quantization ?? m.quantization],
+    ['Quantization', info.quantization],
     ['Epochs', epochs],
-    ['Trained', typeof m.createdAt === 'string' ? m.createdAt.slice(0, 10) : null],
+    ['Trained', typeof createdAt === 'string' ? createdAt.slice(0, 10) : null],
   ];
   const cells = {};
   for (const [name, value] of facts) {
