@@ -4,7 +4,9 @@
 
 Each artifact is installed where the source tree cannot leak in (a new venv, a new npm project,
 run from an empty directory) and must reproduce the first case of the pinned weights' parity
-file: the same probabilities to 1e-12 and the same digit. `nox -s release_check` reuses this.
+file: the same digit, and the same probabilities (to the bit from Python, like `digitnet verify`;
+to 1e-12 from the engine, whose exp() may differ in the last bit). `nox -s release_check` reuses
+this.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TOLERANCE = 1e-12
+TOLERANCE = 1e-12  # the engine against the parity file
 
 # Run by the fresh venv's interpreter: argv = model.json, parity case (JSON), required prefix.
 PY_SMOKE = """
@@ -32,9 +34,9 @@ want = case["probabilities"]
 diff = max(abs(a - b) for a, b in zip(p, want))
 best = max(range(10), key=p.__getitem__)
 print(f"digitnet {digitnet.__version__}: {case['description']} -> {best}, max |d| {diff:.3g}")
-if diff > TOLERANCE or best != max(range(10), key=want.__getitem__):
+if p != want or best != max(range(10), key=want.__getitem__):
     sys.exit(f"predict() differs from the parity file: max |d| {diff:.3g}, digit {best}")
-""".replace("TOLERANCE", repr(TOLERANCE))
+"""
 
 # Run by node in the fresh npm project: argv = parity case (JSON), pinned version, pinned SHA-256.
 JS_SMOKE = """

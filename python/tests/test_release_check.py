@@ -11,6 +11,7 @@ import base64
 import hashlib
 import importlib
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -371,6 +372,11 @@ def test_python_smoke_passes_and_fires(repo: Path):
     wrong = {**case, "probabilities": [p + 1e-9 for p in case["probabilities"]]}
     with pytest.raises(SmokeFailed, match="predict\\(\\) differs from the parity file"):
         dist.smoke_python(Path(sys.executable), model, wrong)
+    # The reference reproduces its parity file to the bit: one ulp off is a failure too.
+    p0, *rest = case["probabilities"]
+    ulp = {**case, "probabilities": [math.nextafter(p0, 1.0), *rest]}
+    with pytest.raises(SmokeFailed, match="predict\\(\\) differs from the parity file"):
+        dist.smoke_python(Path(sys.executable), model, ulp)
     with pytest.raises(SmokeFailed, match="not from the fresh install /nowhere"):
         dist.smoke_python(Path(sys.executable), model, case, prefix="/nowhere")
 
