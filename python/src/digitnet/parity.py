@@ -139,6 +139,7 @@ def check_version(
     inked = ~np.isnan(twin).all(axis=1)
     drawn[inked] = model.predict(twin[inked])
     case_names = [f"case {k} ({c['description']})" for k, c in enumerate(cases)]
+    digit_names = [f"test digit #{i}" for i in range(len(x))]
     checks = [
         compare(
             version,
@@ -152,14 +153,14 @@ def check_version(
             "MNIST test set: JS vs reference",
             js["mnist"],
             mnist_ref,
-            [f"test digit #{i}" for i in range(len(x))],
+            digit_names,
         ),
         compare(
             version,
             "MNIST logits: JS vs reference",
             js["logits"],
             forward["logits"],
-            [f"test digit #{i}" for i in range(len(x))],
+            digit_names,
             tolerance=EXACT,
         ),
         compare(
@@ -167,7 +168,7 @@ def check_version(
             "MNIST hidden activations: JS vs reference",
             js["hidden"],
             np.concatenate(forward["hidden"], axis=1),
-            [f"test digit #{i}" for i in range(len(x))],
+            digit_names,
             argmax=False,
             tolerance=EXACT,
         ),
