@@ -93,8 +93,9 @@ def chromium(session: nox.Session) -> str:
                 f"{path} not found: install Debian's Chromium (sudo apt-get install chromium) "
                 "or run this session as root to have it installed"
             )
-        session.run("apt-get", "update", external=True)
-        session.run("apt-get", "install", "-y", "chromium", external=True)
+        apt = {"DEBIAN_FRONTEND": "noninteractive"}
+        session.run("apt-get", "update", "-qq", external=True, env=apt)
+        session.run("apt-get", "install", "-y", "-qq", "chromium", external=True, env=apt)
     return path
 
 
