@@ -1,4 +1,5 @@
 import gzip
+import shutil
 
 import numpy as np
 import pytest
@@ -80,8 +81,6 @@ def test_cache_checksum_mismatch_says_how_to_refetch(tmp_path, monkeypatch):
 
 @pytest.mark.mnist
 def test_fetch_refetches_a_damaged_cache(tmp_path, monkeypatch, mnist):
-    import shutil
-
     real = data.fetch()
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     cache = data.cache_dir()
