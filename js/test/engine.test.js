@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadModel, preprocess } from '../src/index.js';
-import { FIXTURES, argmax, makeModel, maxDiff, reference, rng, shippedModel } from './helpers.js';
+import {
+  FIXTURES, argmax, makeModel, maxDiff, readJSON, reference, rng, shippedModel, softmax, toInput,
+} from './helpers.js';
 
 const TOL = 1e-12; // FORMAT.md's parity tolerance
 
@@ -66,13 +68,13 @@ test('matches the parity file of the shipped weights version', () => {
   const json = shippedModel();
   const file = path.join(FIXTURES, 'weights', json.version, 'parity.json');
   assert.ok(fs.existsSync(file), `${file}: missing; the shipped weights version must have its parity file`);
-  const parity = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const parity = readJSON(file);
   assert.equal(parity.weightsVersion, json.version);
   assert.ok(parity.cases.length > 0, 'parity file has no cases');
   const model = loadModel(json);
   let worst = { diff: 0 };
   for (const c of parity.cases) {
-    const x = Float64Array.from(Buffer.from(c.pixels, 'base64'), (v) => v / 255);
+    const x = toInput(Buffer.from(c.pixels, 'base64'));
     const p = model.predict(x);
     const d = maxDiff(p, c.probabilities);
     if (d.diff > worst.diff) worst = { ...d, description: c.description };
@@ -103,8 +105,7 @@ test('forward agrees with predict and exposes the hidden activations', () => {
     assert.ok(f.logits instanceof Float64Array && f.logits.length === 10, name);
     assert.equal(argmax(f.logits), argmax(f.probs), name);
     // softmax of the returned logits gives the returned probabilities
-    const m = Math.max(...f.logits), e = Array.from(f.logits, (v) => Math.exp(v - m)), s = e.reduce((a, b) => a + b, 0);
-    assert.ok(maxDiff(f.probs, e.map((v) => v / s)).diff <= 1e-15, name);
+    assert.ok(maxDiff(f.probs, softmax(f.logits)).diff <= 1e-15, name);
   }
 });
 

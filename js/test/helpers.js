@@ -59,6 +59,16 @@ export function rng(seed) {
   };
 }
 
+// int8 weights to and from the file's base64.
+export const toBase64 = (q) => Buffer.from(Int8Array.from(q).buffer).toString('base64');
+export const fromBase64 = (s) => new Int8Array(Buffer.from(s, 'base64'));
+
+// Softmax with the maximum subtracted, as FORMAT.md writes it.
+export function softmax(z) {
+  const m = Math.max(...z), e = Array.from(z, (v) => Math.exp(v - m)), total = e.reduce((s, v) => s + v, 0);
+  return e.map((v) => v / total);
+}
+
 // A valid digitnet-mlp v1 model with the given layer sizes and random int8 weights.
 // quantization: 'per-channel', 'per-layer' or 'mixed' (alternating, per-channel first).
 export function makeModel(sizes, { quantization = 'per-channel', seed = 1 } = {}) {
@@ -71,7 +81,7 @@ export function makeModel(sizes, { quantization = 'per-channel', seed = 1 } = {}
       inputs: I,
       outputs: O,
       activation: k === sizes.length - 2 ? 'softmax' : 'relu',
-      weights: Buffer.from(q.buffer).toString('base64'),
+      weights: toBase64(q),
       ...(perChannel ? { scales: Array.from({ length: O }, () => 0.001 + r() * 0.02) } : { scale: 0.004 + r() * 0.01 }),
       bias: Array.from({ length: O }, () => r() - 0.5),
     };
@@ -84,7 +94,7 @@ export function makeModel(sizes, { quantization = 'per-channel', seed = 1 } = {}
 export function reference(model, x) {
   let a = Array.from(x), hidden = [], logits;
   for (const L of model.layers) {
-    const q = new Int8Array(Buffer.from(L.weights, 'base64'));
+    const q = fromBase64(L.weights);
     const z = [];
     for (let j = 0; j < L.outputs; j++) {
       const s = L.scales ? L.scales[j] : L.scale;
@@ -97,8 +107,7 @@ export function reference(model, x) {
       hidden.push(a);
     } else {
       logits = z;
-      const m = Math.max(...z), e = z.map((v) => Math.exp(v - m)), total = e.reduce((s, v) => s + v, 0);
-      a = e.map((v) => v / total);
+      a = softmax(z);
     }
   }
   return { probs: a, hidden, logits };
