@@ -38,7 +38,7 @@ def prepare_out(out: str | None) -> Path:
 
 
 def cmd_train(args) -> None:
-    recipe = train.ORIGINAL if args.recipe == "original" else train.DEFAULT
+    recipe = train.RECIPES[args.recipe]
     if args.epochs is not None:
         if args.epochs < 1:
             raise DigitnetError(f"--epochs: expected a positive number, got {args.epochs}")
@@ -166,7 +166,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--out", help="output folder (default runs/<timestamp>/)")
     t.add_argument(
         "--recipe",
-        choices=("default", "original"),
+        choices=tuple(train.RECIPES),
         default="default",
         help="'original' is the write-up's recipe, kept as a baseline",
     )

@@ -42,6 +42,7 @@ ORIGINAL = Recipe(
     epochs=6, lr=1e-3, lr_final=1e-3, max_shift=2, shift_sigma=0.0, clean_copy=True, ema=0.0
 )
 DEFAULT = Recipe()
+RECIPES = {"default": DEFAULT, "original": ORIGINAL}  # what `digitnet train --recipe` offers
 
 
 def to_inputs(images: np.ndarray) -> np.ndarray:
