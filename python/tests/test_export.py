@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from conftest import write_dataset
 
-from digitnet import cli, data, export, reference
+from digitnet import cli, data, export, reference, verify
 from digitnet.errors import DigitnetError
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -92,7 +92,7 @@ def test_verify_fails_on_a_flipped_byte(run_dir, tmp_path):
     blob[len(blob) // 2] ^= 0x01
     path.write_bytes(bytes(blob))
     with pytest.raises(DigitnetError, match="model.json: SHA-256"):
-        export.verify(dest)
+        verify.verify(dest)
 
 
 def test_model_file_size_budget(run_dir, tmp_path, capsys):
@@ -110,7 +110,7 @@ def test_model_file_size_budget(run_dir, tmp_path, capsys):
 @pytest.mark.mnist
 def test_published_versions_verify_and_reach_recorded_accuracy(mnist):
     dest = FIXTURES
-    assert export.verify(dest)
+    assert verify.verify(dest)
     index = export.read_index(dest)
 
     for version, entry in index["weights"].items():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import data, export, model, reference, train
+from . import data, export, model, reference, train, verify
 from .errors import DigitnetError
 from .evaluate import evaluate, report
 
@@ -146,7 +146,7 @@ def cmd_export(args) -> None:
 
 
 def cmd_verify(args) -> None:
-    for line in export.verify(Path(args.dest)):
+    for line in verify.verify(Path(args.dest), args.data):
         print(line)
     print("VERIFY OK")
 
@@ -200,6 +200,11 @@ def parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("verify", help="check every published weights version")
     v.add_argument("--dest", default="fixtures")
+    v.add_argument(
+        "--data",
+        help="the test data to recompute recorded metrics on (default: the MNIST cache if "
+        "present; verify never downloads)",
+    )
     v.set_defaults(func=cmd_verify)
     return p
 

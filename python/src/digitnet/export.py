@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import quantize, reference
-from .data import Dataset
+from . import conformance, quantize, reference
+from .data import Dataset, Split
 from .errors import DigitnetError
 from .evaluate import evaluate
 
@@ -27,6 +27,7 @@ CARD = "card.json"
 MAX_MODEL_BYTES = 150_000
 DEFAULT_PER_CHANNEL = False
 PARITY_FORMAT = "digitnet-parity"
+PARITY_FORMAT_VERSION = 2  # 2 adds each case's logits, checked exactly; 1.0.0 keeps 1
 
 
 def short_float(v: float) -> float:
@@ -71,7 +72,8 @@ def parity_cases(model: reference.Model, data: Dataset, per_class: int = 20) -> 
     """Test digits that exercise the engine: the first `per_class` of each class, every digit the
     int8 model gets wrong (up to 40) and the 40 with the narrowest top-two margin."""
     x = data.test.images.reshape(len(data.test.images), -1) / 255.0
-    probs = model.predict(x)
+    out = model.forward(x)
+    probs, logits = out["probs"], out["logits"]
     labels = data.test.labels
     top2 = np.sort(probs, axis=1)[:, -2:]
     margin = top2[:, 1] - top2[:, 0]
@@ -79,7 +81,7 @@ def parity_cases(model: reference.Model, data: Dataset, per_class: int = 20) -> 
     for d in range(10):
         for i in np.flatnonzero(labels == d)[:per_class]:
             why[int(i)] = f"first {per_class} of class {d}"
-    for i in np.flatnonzero(probs.argmax(1) != labels)[:40]:
+    for i in np.flatnonzero(logits.argmax(1) != labels)[:40]:
         why.setdefault(int(i), "misclassified by the int8 model")
     for i in np.argsort(margin, kind="stable")[:40]:
         why.setdefault(int(i), f"narrow top-two margin ({margin[i]:.3g})")
@@ -89,6 +91,7 @@ def parity_cases(model: reference.Model, data: Dataset, per_class: int = 20) -> 
             "index": i,
             "label": int(labels[i]),
             "pixels": base64.b64encode(data.test.images[i].tobytes()).decode("ascii"),
+            "logits": logits[i].tolist(),
             "probabilities": probs[i].tolist(),
         }
         for i in sorted(why)
@@ -98,10 +101,10 @@ def parity_cases(model: reference.Model, data: Dataset, per_class: int = 20) -> 
 def parity_document(model: reference.Model, data: Dataset) -> dict:
     return {
         "format": PARITY_FORMAT,
-        "formatVersion": 1,
+        "formatVersion": PARITY_FORMAT_VERSION,
         "weightsVersion": model.version,
-        "description": "MNIST test digits with the float64 reference's probabilities; "
-        "an engine passes within 1e-12 and with the same argmax",
+        "description": "MNIST test digits with the float64 reference's logits (exact: "
+        "bit-exact logits) and probabilities (an engine conforms within 1e-12, same argmax)",
         "cases": parity_cases(model, data),
     }
 
@@ -123,6 +126,15 @@ def read_index(dest: Path) -> dict:
     return index
 
 
+def umask() -> int:
+    """The process's umask (022 usually). Files get 0666 and folders 0777 without it, as open()
+    and mkdir() would give: mkstemp's and mkdtemp's 0600/0700 would hide published files and
+    metrics from web servers and other users."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -130,6 +142,7 @@ def write_atomic(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+            os.fchmod(f.fileno(), 0o666 & ~umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -152,8 +165,7 @@ def publish(dest: Path, version: str, files: dict[str, bytes], summary: dict) ->
     try:
         for name, data in files.items():
             write_atomic(staging / name, data)
-            os.chmod(staging / name, 0o644)  # mkstemp's 0600 would hide them from web servers
-        os.chmod(staging, 0o755)
+        os.chmod(staging, 0o777 & ~umask())
         os.rename(staging, target)  # atomic; fails rather than merge if target appeared meanwhile
     except BaseException:
         for f in staging.glob("*"):
@@ -169,6 +181,22 @@ def publish(dest: Path, version: str, files: dict[str, bytes], summary: dict) ->
     return target
 
 
+def measured(model: reference.Model, test: Split) -> dict:
+    """What `metadata` records of the int8 model's behaviour on the test set. Digits are read from
+    the exact logits, so `digitnet verify` recomputes the same values on any machine."""
+    result = evaluate(lambda images: conformance.digits(model, images), test)
+    rounded = lambda accuracies: {k: round(v, 4) for k, v in accuracies.items()}  # noqa: E731
+    out = {
+        "int8Accuracy": result["accuracy"],
+        "perClassAccuracy": result["perClassAccuracy"],
+        "confusion": result["confusion"],
+        "shiftRobustness": rounded(result["shiftRobustness"]),
+    }
+    if "robustness" in result:
+        out["robustness"] = rounded(result["robustness"])
+    return out
+
+
 def export(
     params, version: str, data: Dataset, run_meta: dict, per_channel: bool, command: str, dest: Path
 ) -> tuple[Path, dict]:
@@ -176,15 +204,10 @@ def export(
     if not reference.SEMVER.match(version):
         raise DigitnetError(f"--version: {version!r} is not semver X.Y.Z")
     probe = reference.load_model(model_document(params, version, per_channel, {}))
-    classify = lambda imgs: probe.predict(imgs.reshape(len(imgs), -1) / 255.0).argmax(1)  # noqa: E731
-    card = evaluate(classify, data.test)
     created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     metadata = {  # the model card's essentials; the whole file must stay <= 150,000 bytes
         "floatAccuracy": run_meta["test_accuracy"],
-        "int8Accuracy": card["accuracy"],
-        "perClassAccuracy": card["perClassAccuracy"],
-        "confusion": card["confusion"],
-        "shiftRobustness": {k: round(v, 4) for k, v in card["shiftRobustness"].items()},
+        **measured(probe, data.test),
         "quantization": "per-channel" if per_channel else "per-layer",
         "seed": run_meta["seed"],
         "dataSha256": run_meta["data_sha256"],
@@ -222,52 +245,3 @@ def export(
         "quantization": metadata["quantization"],
     }
     return publish(dest, version, files, summary), metadata
-
-
-def verify(dest: Path) -> list[str]:
-    """Check every published version; returns one line per version, raises on the first problem."""
-    index = read_index(dest)
-    if not index["weights"]:
-        raise DigitnetError(f"{dest / INDEX}: no published versions")
-    lines = []
-    for version, entry in sorted(index["weights"].items()):
-        folder = dest / "weights" / version
-        for name, want in entry.get("files", {}).items():
-            path = folder / name
-            if not path.is_file():
-                raise DigitnetError(f"{path}: missing (listed in {INDEX})")
-            data = path.read_bytes()
-            if len(data) != want["size"] or sha256(data) != want["sha256"]:
-                raise DigitnetError(
-                    f"{path}: SHA-256 {sha256(data)} / {len(data)} bytes, "
-                    f"{INDEX} says {want['sha256']} / {want['size']} bytes"
-                )
-        model = reference.load_model(folder / "model.json")
-        if model.version != version:
-            raise DigitnetError(
-                f"{folder / 'model.json'}: version {model.version!r}, expected {version!r}"
-            )
-        worst = check_parity(model, folder / "parity.json")
-        lines.append(
-            f"{version}: files match the index, the model passes the strict loader, "
-            f"parity reproduced exactly ({worst} cases)"
-        )
-    return lines
-
-
-def check_parity(model: reference.Model, path: Path) -> int:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
-        raise DigitnetError(f"{path}: unreadable ({e})") from None
-    if doc.get("format") != PARITY_FORMAT or doc.get("weightsVersion") != model.version:
-        raise DigitnetError(f"{path}: expected a {PARITY_FORMAT} file for {model.version}")
-    for k, case in enumerate(doc["cases"]):
-        pixels = np.frombuffer(base64.b64decode(case["pixels"]), dtype=np.uint8)
-        got = model.predict(pixels / 255.0).tolist()
-        if got != case["probabilities"]:
-            raise DigitnetError(
-                f"{path}: cases[{k}] ({case['description']}): the reference "
-                "gives different probabilities"
-            )
-    return len(doc["cases"])

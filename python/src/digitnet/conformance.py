@@ -1,0 +1,41 @@
+"""What "the same answer" means, written once (fixtures/FORMAT.md, "Conformance levels").
+
+Hidden activations and logits are sums, in a fixed order, of products of numbers that every
+IEEE 754 machine rounds alike (+, * and / are correctly rounded everywhere), so they are the same
+bits on any CPU, NumPy version or JS engine: they are compared exactly. Probabilities go through
+exp(), whose last bit is the platform's (the C library, NumPy's AVX2 or AVX-512 loops, V8), so
+they are compared within PROBABILITY_TOLERANCE. Digits are read from the logits, so accuracies
+computed from them are exact too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+EXACT = 0.0
+PROBABILITY_TOLERANCE = 1e-12
+BIT_EXACT = "bit-exact logits"  # the level @digitnet/engine and the Python reference claim
+CONFORMANT = "conformant at 1e-12"  # the level any engine must reach
+
+
+def digits(model, images: np.ndarray) -> np.ndarray:
+    """The digits a model reads in (N, 28, 28) uint8 images: argmax of the exact logits."""
+    x = images.reshape(len(images), -1) / 255.0
+    return model.forward(x)["logits"].argmax(axis=1)
+
+
+def max_difference(a, b) -> float:
+    """max |a - b| over equal-shaped arrays; NaN anywhere counts as infinitely far."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        return float("inf")
+    d = np.abs(a - b)
+    return float("inf") if np.isnan(d).any() else float(d.max(initial=0.0))
+
+
+def probabilities_agree(got, want) -> bool:
+    """Within the tolerance, and the same digit on top (the first of a tie, as argmax)."""
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    return max_difference(got, want) <= PROBABILITY_TOLERANCE and bool(
+        (got.argmax(axis=-1) == want.argmax(axis=-1)).all()
+    )
