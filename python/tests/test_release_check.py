@@ -372,13 +372,23 @@ def test_python_smoke_passes_and_fires(repo: Path):
     wrong = {**case, "probabilities": [p + 1e-9 for p in case["probabilities"]]}
     with pytest.raises(SmokeFailed, match="predict\\(\\) differs from the parity file"):
         dist.smoke_python(Path(sys.executable), model, wrong)
-    # The reference reproduces its parity file to the bit: one ulp off is a failure too.
+    # Conformance levels (FORMAT.md): probabilities within 1e-12, so one ulp off passes (exp's
+    # last bit is the platform's); logits exact, so one ulp off in a logit fails.
     p0, *rest = case["probabilities"]
-    ulp = {**case, "probabilities": [math.nextafter(p0, 1.0), *rest]}
-    with pytest.raises(SmokeFailed, match="predict\\(\\) differs from the parity file"):
+    one_ulp = {**case, "probabilities": [math.nextafter(p0, 1.0), *rest]}
+    assert f"max |d| {math.ulp(p0):.3g}" in dist.smoke_python(Path(sys.executable), model, one_ulp)
+    logits = digitnet.load_model(model).forward(pixels(case))["logits"].tolist()
+    assert dist.smoke_python(Path(sys.executable), model, {**case, "logits": logits})
+    z0, *zs = logits
+    ulp = {**case, "logits": [math.nextafter(z0, math.inf), *zs]}
+    with pytest.raises(SmokeFailed, match="logits differ from the parity file"):
         dist.smoke_python(Path(sys.executable), model, ulp)
     with pytest.raises(SmokeFailed, match="not from the fresh install /nowhere"):
         dist.smoke_python(Path(sys.executable), model, case, prefix="/nowhere")
+
+
+def pixels(case: dict) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(case["pixels"]), np.uint8) / 255
 
 
 def fake_engine(root: Path, out: Path, model: str, predict: str) -> Path:
