@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
 import shutil
 import subprocess
 import tarfile
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,36 +55,123 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def parse_header(header: bytes, name: str, dims: int) -> tuple[int, ...]:
+    """The shape an IDX header of unsigned bytes with `dims` dimensions declares."""
+    if len(header) < 4 + 4 * dims:
+        raise DigitnetError(f"{name}: truncated header ({len(header)} bytes)")
+    if header[0] != 0 or header[1] != 0:
+        raise DigitnetError(
+            f"{name}: bad magic number {header[:4].hex()} (expected 0000 08 0{dims})"
+        )
+    if header[2] != 0x08:
+        raise DigitnetError(f"{name}: type code 0x{header[2]:02x}, expected 0x08 (unsigned byte)")
+    if header[3] != dims:
+        raise DigitnetError(f"{name}: {header[3]} dimensions, expected {dims}")
+    return tuple(int.from_bytes(header[4 + 4 * k : 8 + 4 * k], "big") for k in range(dims))
+
+
 def parse_idx(data: bytes, name: str, dims: int) -> np.ndarray:
     """Parse IDX bytes of unsigned bytes with `dims` dimensions, checking every header field."""
-    if len(data) < 4 + 4 * dims:
-        raise DigitnetError(f"{name}: truncated header ({len(data)} bytes)")
-    if data[0] != 0 or data[1] != 0:
-        raise DigitnetError(f"{name}: bad magic number {data[:4].hex()} (expected 0000 08 0{dims})")
-    if data[2] != 0x08:
-        raise DigitnetError(f"{name}: type code 0x{data[2]:02x}, expected 0x08 (unsigned byte)")
-    if data[3] != dims:
-        raise DigitnetError(f"{name}: {data[3]} dimensions, expected {dims}")
-    shape = tuple(int.from_bytes(data[4 + 4 * k : 8 + 4 * k], "big") for k in range(dims))
-    expected = 4 + 4 * dims + int(np.prod(shape, dtype=np.int64))
+    shape = parse_header(data[: 4 + 4 * dims], name, dims)
+    expected = 4 + 4 * dims + math.prod(shape)  # Python ints: 2^22 * 2^21 * 2^21 must not wrap
     if len(data) != expected:
         what = "truncated" if len(data) < expected else "trailing bytes"
         raise DigitnetError(f"{name}: {what}: {len(data)} bytes, header {shape} needs {expected}")
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
-def read_bytes(path: Path) -> bytes:
-    """A raw or gzip file's uncompressed bytes."""
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise DigitnetError(f"{path}: cannot read ({e.strerror})") from None
-    if raw[:2] == b"\x1f\x8b":
+# Deflate cannot expand one byte into more than 1032 (a 258-byte match costs at least 2 bits), so
+# a .gz file of c bytes holds at most 1032 * c: a header declaring more is refused unread.
+DEFLATE_MAX_RATIO = 1032
+CHUNK = 1 << 20  # bytes read at a time: what a file holds decides the memory, not its header
+
+
+class IdxReader:
+    """An IDX file (raw or gzip) whose header is read and checked on opening; its body is read,
+    in chunks, only by `read()`. Use as a context manager."""
+
+    def __init__(self, path: Path, dims: int):
+        self.path, self.name = path, str(path)
         try:
-            return gzip.decompress(raw)
-        except (OSError, EOFError) as e:
-            raise DigitnetError(f"{path}: corrupt gzip data ({e})") from None
-    return raw
+            self.file = open(path, "rb")  # noqa: SIM115 (closed by __exit__)
+        except OSError as e:
+            raise DigitnetError(f"{path}: cannot read ({e.strerror})") from None
+        try:
+            self.stream = self.file
+            size = os.fstat(self.file.fileno()).st_size
+            gzipped = self.file.read(2) == b"\x1f\x8b"
+            self.file.seek(0)
+            if gzipped:
+                self.stream = gzip.GzipFile(fileobj=self.file, mode="rb")
+            header = self.read_up_to(4 + 4 * dims)
+            self.shape = parse_header(header, self.name, dims)
+            self.nbytes = math.prod(self.shape)  # Python ints: 2^22 * 2^21 * 2^21 does not wrap
+            self.size = size
+            self.digest = hashlib.sha256(header)
+        except BaseException:
+            self.file.close()
+            raise
+
+    def __enter__(self) -> IdxReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.file.close()
+
+    def check_size(self, needed: int, size: int) -> None:
+        """Refuse, before reading the body, a file too small (or large) for its header."""
+        if self.stream is self.file:
+            if size != needed:
+                what = "truncated" if size < needed else "trailing bytes"
+                raise DigitnetError(
+                    f"{self.name}: {what}: {size} bytes, header {self.shape} needs {needed}"
+                )
+        elif needed > DEFLATE_MAX_RATIO * size:
+            raise DigitnetError(
+                f"{self.name}: truncated: header {self.shape} needs {needed} bytes, more than "
+                f"a {size}-byte gzip file can hold"
+            )
+
+    def read_up_to(self, n: int) -> bytes:
+        """Up to n bytes (fewer only at the end of the data), decompressing no more than that."""
+        parts, got = [], 0
+        try:
+            while got < n:
+                part = self.stream.read(min(CHUNK, n - got))
+                if not part:
+                    break
+                parts.append(part)
+                got += len(part)
+        except (OSError, EOFError, zlib.error) as e:
+            raise DigitnetError(f"{self.name}: corrupt gzip data ({e})") from None
+        return b"".join(parts)
+
+    def read(self) -> np.ndarray:
+        """The body as a uint8 array of the header's shape; the SHA-256 then covers the file."""
+        needed = 4 + 4 * len(self.shape) + self.nbytes
+        self.check_size(needed, self.size)
+        body = self.read_up_to(self.nbytes)
+        if len(body) < self.nbytes:
+            raise DigitnetError(
+                f"{self.name}: truncated: {needed - self.nbytes + len(body)} bytes, "
+                f"header {self.shape} needs {needed}"
+            )
+        if self.read_up_to(1):  # one byte more is enough to know: the rest stays compressed
+            raise DigitnetError(
+                f"{self.name}: trailing bytes: more than the {needed} bytes header {self.shape} "
+                "needs"
+            )
+        self.digest.update(body)
+        return np.frombuffer(body, dtype=np.uint8).reshape(self.shape)
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes on disk, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def find_file(folder: Path, name: str) -> Path:
@@ -92,36 +181,53 @@ def find_file(folder: Path, name: str) -> Path:
     raise DigitnetError(f"{folder / name}: missing (looked for {name} and {name}.gz)")
 
 
+def check_cached(folder: Path, paths: list[Path], expected: dict[str, str]) -> None:
+    """The cache must still hold the raw files we verified: their bytes on disk are hashed
+    (nothing is decompressed: a .gz in the cache is a mismatch)."""
+    for path in paths:
+        name = path.name.removesuffix(".gz")
+        try:
+            digest = file_sha256(path)
+        except OSError as e:
+            raise DigitnetError(f"{path}: cannot read ({e.strerror})") from None
+        if digest != expected[name]:
+            raise DigitnetError(
+                f"{folder / name}: SHA-256 mismatch in the cache ({digest}); "
+                "run `digitnet data fetch` to refetch"
+            )
+
+
+def check_headers(images: IdxReader, labels: IdxReader) -> None:
+    """What the two headers must say, checked before either body is read."""
+    n, *side = images.shape
+    if tuple(side) != (SIDE, SIDE):
+        raise DigitnetError(f"{images.name}: images are {side[0]}x{side[1]}, expected 28x28")
+    if labels.shape[0] != n:
+        raise DigitnetError(
+            f"{labels.name}: {labels.shape[0]} labels but {images.path.name} has {n} images"
+        )
+    if n == 0:
+        raise DigitnetError(f"{images.name}: no images (each split needs at least one)")
+
+
 def load_split(
     folder: Path, prefix: str, expected: dict[str, str] | None = None
 ) -> tuple[Split, dict[str, str]]:
     """One split's images and labels; with `expected`, each file's SHA-256 is checked first."""
     img_path = find_file(folder, f"{prefix}-images-idx3-ubyte")
     lbl_path = find_file(folder, f"{prefix}-labels-idx1-ubyte")
-    img_bytes, lbl_bytes = read_bytes(img_path), read_bytes(lbl_path)
-    digests = {
-        img_path.name.removesuffix(".gz"): sha256(img_bytes),
-        lbl_path.name.removesuffix(".gz"): sha256(lbl_bytes),
-    }
-    for name, digest in digests.items() if expected else ():
-        if digest != expected[name]:
-            raise DigitnetError(
-                f"{folder / name}: SHA-256 mismatch in the cache ({digest}); "
-                "run `digitnet data fetch` to refetch"
-            )
-    images = parse_idx(img_bytes, str(img_path), 3)
-    labels = parse_idx(lbl_bytes, str(lbl_path), 1)
-    if images.shape[1:] != (SIDE, SIDE):
-        raise DigitnetError(
-            f"{img_path}: images are {images.shape[1]}x{images.shape[2]}, expected 28x28"
-        )
-    if len(images) != len(labels):
-        raise DigitnetError(
-            f"{lbl_path}: {len(labels)} labels but {img_path.name} has {len(images)} images"
-        )
-    if len(labels) and labels.max() > 9:
+    if expected:
+        check_cached(folder, [img_path, lbl_path], expected)
+    with IdxReader(img_path, 3) as img, IdxReader(lbl_path, 1) as lbl:
+        check_headers(img, lbl)
+        images, labels = img.read(), lbl.read()
+    if labels.max() > 9:
         bad = int(np.argmax(labels > 9))
         raise DigitnetError(f"{lbl_path}: label {labels[bad]} at index {bad} is outside 0..9")
+    digests = {
+        img_path.name.removesuffix(".gz"): img.digest.hexdigest(),
+        lbl_path.name.removesuffix(".gz"): lbl.digest.hexdigest(),
+    }
     return Split(images, labels), digests
 
 
@@ -141,7 +247,7 @@ def verified(folder: Path) -> bool:
     """Whether the folder holds the four MNIST files with the pinned SHA-256s."""
     for name, want in MNIST_SHA256.items():
         try:
-            if sha256((folder / name).read_bytes()) != want:
+            if file_sha256(folder / name) != want:
                 return False
         except OSError:
             return False
