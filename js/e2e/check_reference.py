@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 from digitnet import load_model, preprocess
-from digitnet.parity import TOLERANCE
+from digitnet.conformance import PROBABILITY_TOLERANCE as TOLERANCE
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -2,19 +2,21 @@
 // input the Python side will check, and write the results as raw float64 (little-endian), so no
 // number is ever rounded on its way between the languages.
 //
-//   node parity/outputs.mjs MODEL_JSON PARITY_JSON T10K_IMAGES CASES_JSON OUT_DIR [MUTANT]
+//   node parity/outputs.mjs CONFIG_JSON
 //
-// OUT_DIR receives parity.f64 (cases x 10), mnist.f64 (10000 x 10, from predict), logits.f64
-// and hidden.f64 (10000 x 10 and 10000 x the hidden widths summed, from forward), preprocess.f64
-// (cases x 784, NaN-filled for a null result) and drawings.f64 (cases x 10, NaN-filled for a
-// null drawing).
+// CONFIG_JSON: {"out": DIR, "images": T10K_IMAGES, "cases": CASES_JSON, "mutant": NAME or null,
+//               "versions": [{"version": "X.Y.Z", "model": MODEL_JSON, "parity": PARITY_JSON}]}
+// DIR receives one .f64 file per output and manifest.json, which names each output's file, rows
+// and width: the layout is written here once and Python reads it from there. Preprocessing does
+// not depend on the weights and runs once; everything else runs per version. A null result
+// (an empty drawing) is a NaN-filled row.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MUTANTS } from './mutants.mjs';
 
-const [modelPath, parityPath, imagesPath, casesPath, outDir, mutant] = process.argv.slice(2);
+const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const src = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src');
 
 async function engine(name) {
@@ -29,28 +31,35 @@ async function engine(name) {
   return import(pathToFileURL(path.join(dir, 'index.js')).href);
 }
 
-const { loadModel, preprocess } = await engine(mutant);
-const model = loadModel(fs.readFileSync(modelPath, 'utf8'));
-const write = (name, rows, width) => {
+const manifest = { outputs: {} };
+const write = (key, rows, width) => {
   const out = new Float64Array(rows.length * width);
   rows.forEach((r, k) => (r ? out.set(r, k * width) : out.fill(NaN, k * width, (k + 1) * width)));
-  fs.writeFileSync(path.join(outDir, name), new Uint8Array(out.buffer));
+  const file = `${key.replaceAll('/', '-')}.f64`;
+  fs.writeFileSync(path.join(config.out, file), new Uint8Array(out.buffer));
+  manifest.outputs[key] = { file, rows: rows.length, width };
 };
 const pixels = (bytes) => Float64Array.from(bytes, (v) => v / 255);
 
-const parity = JSON.parse(fs.readFileSync(parityPath, 'utf8')).cases;
-write('parity.f64', parity.map((c) => model.predict(pixels(Buffer.from(c.pixels, 'base64')))), 10);
-
-const idx = fs.readFileSync(imagesPath);
+const { loadModel, preprocess } = await engine(config.mutant);
+const idx = fs.readFileSync(config.images);
 const n = idx.readUInt32BE(4);
 const images = Array.from({ length: n }, (_, k) => pixels(idx.subarray(16 + 784 * k, 16 + 784 * (k + 1))));
-write('mnist.f64', images.map((x) => model.predict(x)), 10);
-const forward = images.map((x) => model.forward(x));
-write('logits.f64', forward.map((f) => f.logits), 10);
-const width = model.info.architecture.slice(1, -1).reduce((s, w) => s + w, 0);
-write('hidden.f64', forward.map((f) => Float64Array.from(f.hidden.flatMap((h) => [...h]))), width);
+const cases = JSON.parse(fs.readFileSync(config.cases, 'utf8')).cases;
+const drawn = cases.map((c) => preprocess(new Uint8ClampedArray(Buffer.from(c.rgba, 'base64')), c.width, c.height, { ink: c.ink }));
+write('preprocess', drawn, 784);
 
-const cases = JSON.parse(fs.readFileSync(casesPath, 'utf8')).cases;
-const pre = cases.map((c) => preprocess(new Uint8ClampedArray(Buffer.from(c.rgba, 'base64')), c.width, c.height, { ink: c.ink }));
-write('preprocess.f64', pre, 784);
-write('drawings.f64', pre.map((x) => x && model.predict(x)), 10);
+for (const { version, model: modelPath, parity: parityPath } of config.versions) {
+  const model = loadModel(fs.readFileSync(modelPath, 'utf8'));
+  const parity = JSON.parse(fs.readFileSync(parityPath, 'utf8')).cases;
+  const onParity = parity.map((c) => model.forward(pixels(Buffer.from(c.pixels, 'base64'))));
+  write(`${version}/parity`, onParity.map((f) => f.probs), 10);
+  write(`${version}/parityLogits`, onParity.map((f) => f.logits), 10);
+  write(`${version}/mnist`, images.map((x) => model.predict(x)), 10);
+  const forward = images.map((x) => model.forward(x));
+  write(`${version}/logits`, forward.map((f) => f.logits), 10);
+  const width = model.info.architecture.slice(1, -1).reduce((s, w) => s + w, 0);
+  write(`${version}/hidden`, forward.map((f) => Float64Array.from(f.hidden.flatMap((h) => [...h]))), width);
+  write(`${version}/drawings`, drawn.map((x) => x && model.predict(x)), 10);
+}
+fs.writeFileSync(path.join(config.out, 'manifest.json'), JSON.stringify(manifest, null, 1));

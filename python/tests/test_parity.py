@@ -1,13 +1,17 @@
 """The parity check passes on the real engine and fails on each deliberately broken one."""
 
+import base64
 import io
 import json
+import math
 import re
+import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from digitnet import parity
+from digitnet import load_model, parity
 
 ROOT = Path(__file__).resolve().parents[2]
 MUTANTS = re.findall(r"^  '([a-z0-9-]+)': \{", (ROOT / "js/parity/mutants.mjs").read_text(), re.M)
@@ -27,7 +31,9 @@ def test_real_engine_passes():
     assert "PARITY OK" in text
     versions = json.loads((ROOT / "fixtures/index.json").read_text())["weights"]
     for v in versions:
-        assert re.search(rf"^{re.escape(v)} +MNIST test set: JS vs reference +10000 ", text, re.M)
+        assert re.search(
+            rf"^{re.escape(v)} +MNIST probabilities: JS vs reference +10000 ", text, re.M
+        )
 
 
 def test_there_are_mutants_for_each_required_breakage():
@@ -47,3 +53,52 @@ def test_broken_engine_fails(mutant):
     ok, text = run(mutant)
     assert not ok, f"parity did not catch mutant {mutant}:\n{text}"
     assert "PARITY FAILED" in text and "<-- FAILED" in text
+
+
+def test_nothing_to_check_is_a_failure(tmp_path, capsys):
+    """An empty fixtures folder, an index with no versions, or no preprocessing cases: FAILED."""
+    assert parity.main(["--fixtures", str(tmp_path)]) == 2
+    assert "PARITY FAILED" in capsys.readouterr().err
+    (tmp_path / "index.json").write_text('{"format": "digitnet-index", "weights": {}}')
+    assert parity.main(["--fixtures", str(tmp_path)]) == 2
+    assert "no published versions to check" in capsys.readouterr().err
+    shutil.copytree(ROOT / "fixtures/weights", tmp_path / "weights")
+    shutil.copy(ROOT / "fixtures/index.json", tmp_path / "index.json")
+    (tmp_path / "preprocess").mkdir()
+    (tmp_path / "preprocess/cases.json").write_text('{"cases": []}')
+    assert parity.main(["--fixtures", str(tmp_path)]) == 2
+    assert "no preprocessing cases to check" in capsys.readouterr().err
+
+
+def test_a_check_that_compares_nothing_fails():
+    empty = parity.Row("1.0.0", "x", np.zeros((0, 10)), np.zeros((0, 10)), [])
+    assert not parity.judge(empty).ok
+    same = parity.Row("1.0.0", "x", np.eye(10), np.eye(10), [str(k) for k in range(10)])
+    assert parity.judge(same).ok
+
+
+def with_logits(tmp_path, nudge: bool) -> Path:
+    """A copy of the fixtures whose parity file carries the reference's logits (format 2)."""
+    fixtures = tmp_path / "fixtures"
+    shutil.copytree(ROOT / "fixtures", fixtures)
+    path = fixtures / "weights/1.0.0/parity.json"
+    doc = json.loads(path.read_text())
+    model = load_model(fixtures / "weights/1.0.0/model.json")
+    for c in doc["cases"]:
+        x = np.frombuffer(base64.b64decode(c["pixels"]), np.uint8) / 255
+        c["logits"] = model.forward(x)["logits"].tolist()
+    if nudge:  # one ulp in one logit: inside the probabilities' tolerance, not exact
+        doc["cases"][7]["logits"][3] = math.nextafter(doc["cases"][7]["logits"][3], math.inf)
+    path.write_text(json.dumps({**doc, "formatVersion": 2}))
+    return fixtures
+
+
+@pytest.mark.parametrize("nudge", [False, True])
+def test_logits_in_a_parity_file_are_checked_exactly(tmp_path, nudge):
+    out = io.StringIO()
+    ok = parity.run(with_logits(tmp_path, nudge), None, out)
+    text = out.getvalue()
+    assert ok != nudge, text
+    row = re.search(r"^1\.0\.0 +parity.json logits: JS vs stored +270 .*$", text, re.M)
+    assert row and row.group(0).endswith("<-- FAILED") == nudge
+    assert len(re.findall(r"preprocess cases: JS vs fixture", text)) == 1  # once, not per version

@@ -21,12 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from . import data, export, reference
+from . import conformance, data, export, reference
 from .errors import DigitnetError
 from .preprocess import preprocess
 
-TOLERANCE = 1e-12  # probabilities: exp() differs by an ulp between libm and V8
-EXACT = 0.0  # logits and activations (same summation order), preprocessing (PREPROCESS.md)
+TOLERANCE = conformance.PROBABILITY_TOLERANCE  # exp()'s last bit is the platform's
+EXACT = conformance.EXACT  # logits and activations (same summation order), preprocessing
+FILES = ("model", "parity")
 ROOT = Path(__file__).resolve().parents[3]  # the repository, for a source checkout
 
 
@@ -42,193 +43,195 @@ class Check:
 
     @property
     def ok(self) -> bool:
-        return self.max_diff <= self.tolerance and self.agree == self.count
+        return self.count > 0 and self.max_diff <= self.tolerance and self.agree == self.count
 
 
-def compare(
-    version: str,
-    what: str,
-    js: np.ndarray,
-    ref: np.ndarray,
-    names: list[str],
-    argmax: bool = True,
-    tolerance: float = TOLERANCE,
-) -> Check:
-    """Rows of js against rows of ref; NaN rows stand for null and must match null exactly."""
+@dataclass
+class Row:
+    """One line of the table: the engine's rows against the reference's, and how close."""
+
+    version: str  # "-" for what does not depend on the weights
+    what: str
+    js: np.ndarray
+    ref: np.ndarray
+    names: list[str]  # one per row, to name the worst case
+    tolerance: float = TOLERANCE
+    argmax: bool = True  # the same digit on top, too
+
+
+def judge(row: Row) -> Check:
+    """Rows of js against rows of ref; NaN rows stand for null and must match null exactly.
+    Zero rows is a failure: a check that compared nothing proves nothing."""
+    js, ref, names = row.js, row.ref, row.names
+    if len(js) == 0 or js.shape != ref.shape:
+        why = "nothing compared" if len(js) == 0 else f"shapes {js.shape} and {ref.shape}"
+        return Check(row.version, row.what, len(js), np.inf, 0, why, row.tolerance)
     js_null, ref_null = np.isnan(js).all(axis=1), np.isnan(ref).all(axis=1)
     both = ~js_null & ~ref_null
     diff = np.where(both[:, None], np.abs(js - ref), 0.0)
     diff = np.where(np.isnan(diff), np.inf, diff).max(axis=1)  # a partial NaN is a failure
     diff[js_null != ref_null] = np.inf
     agree = js_null == ref_null
-    if argmax:
+    if row.argmax:
         agree &= ~both | (js.argmax(axis=1) == np.where(both[:, None], ref, 0).argmax(axis=1))
-    k = int(np.argmax(diff)) if len(diff) else 0
-    if len(diff) and agree.sum() < len(agree) and diff[k] <= tolerance:
+    k = int(np.argmax(diff))
+    if agree.sum() < len(agree) and diff[k] <= row.tolerance:
         k = int(np.argmin(agree))  # the worst case is the one whose answer differs
-    worst = f"{names[k]}: |d|={diff[k]:.3g}" if len(diff) else "-"
-    if len(diff) and diff[k] == 0 and agree.all():
+    worst = f"{names[k]}: |d|={diff[k]:.3g}"
+    if diff[k] == 0 and agree.all():
         worst = "all identical"
-    if len(diff) and js_null[k] != ref_null[k]:
+    if js_null[k] != ref_null[k]:
         worst = f"{names[k]}: JS gives {'null' if js_null[k] else 'a result'}, reference not"
-    top = float(diff.max(initial=0.0))
-    return Check(version, what, len(js), top, int(agree.sum()), worst, tolerance)
+    return Check(
+        row.version, row.what, len(js), float(diff.max()), int(agree.sum()), worst, row.tolerance
+    )
 
 
 def run_js(
-    model: Path, parity: Path, images: Path, cases: Path, out: Path, mutant: str | None, hidden: int
-):
-    cmd = [
-        "node",
-        str(ROOT / "js" / "parity" / "outputs.mjs"),
-        str(model),
-        str(parity),
-        str(images),
-        str(cases),
-        str(out),
-    ]
-    proc = subprocess.run(cmd + ([mutant] if mutant else []), capture_output=True, text=True)
+    fixtures: Path, versions: list[str], ds: data.Dataset, out: Path, mutant: str | None
+) -> dict[str, np.ndarray]:
+    """Run js/parity/outputs.mjs on every input; its manifest names each output's layout."""
+    config = {
+        "out": str(out),
+        "images": str(Path(ds.source) / "t10k-images-idx3-ubyte"),
+        "cases": str(fixtures / "preprocess" / "cases.json"),
+        "mutant": mutant,
+        "versions": [
+            {"version": v, **{n: str(fixtures / "weights" / v / f"{n}.json") for n in FILES}}
+            for v in versions
+        ],
+    }
+    (out / "config.json").write_text(json.dumps(config))
+    script = ROOT / "js" / "parity" / "outputs.mjs"
+    if not script.is_file():
+        raise DigitnetError(
+            f"{script} not found: the parity check needs the digitnet repository (a source "
+            "checkout with js/), not an installed package"
+        )
+    cmd = ["node", str(script), str(out / "config.json")]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise DigitnetError(f"the JS side failed: {proc.stderr.strip()[-500:]}")
-
-    def read(name: str, width: int) -> np.ndarray:
-        return np.fromfile(out / name, dtype="<f8").reshape(-1, width)
-
+    manifest = json.loads((out / "manifest.json").read_text())["outputs"]
     return {
-        n: read(f"{n}.f64", w)
-        for n, w in (
-            ("parity", 10),
-            ("mnist", 10),
-            ("logits", 10),
-            ("hidden", hidden),
-            ("preprocess", 784),
-            ("drawings", 10),
-        )
+        key: np.fromfile(out / o["file"], dtype="<f8").reshape(o["rows"], o["width"])
+        for key, o in manifest.items()
     }
 
 
-def check_version(
-    version: str,
-    fixtures: Path,
-    ds: data.Dataset,
-    cases: list[dict],
-    twin: np.ndarray,
-    mutant: str | None,
-) -> list[Check]:
+def nan_rows(rows: list, width: int) -> np.ndarray:
+    """Rows with None (an empty drawing) as NaN-filled rows, as the JS side writes them."""
+    return np.array([r if r is not None else np.full(width, np.nan) for r in rows], dtype=float)
+
+
+def preprocessing_rows(cases: list[dict], js: dict) -> list[Row]:
+    """Preprocessing does not depend on the weights: checked once."""
+    names = [f"case {k} ({c['description']})" for k, c in enumerate(cases)]
+    expected = nan_rows([c["expected"] for c in cases], 784)
+    twin = nan_rows([drawing_input(c) for c in cases], 784)
+    return [
+        Row("-", "preprocess cases: JS vs fixture", js["preprocess"], expected, names, EXACT),
+        Row("-", "preprocess cases: Python twin vs fixture", twin, expected, names, EXACT),
+    ]
+
+
+def drawing_input(case: dict):
+    rgba = base64.b64decode(case["rgba"])
+    return preprocess(rgba, case["width"], case["height"], ink=case["ink"])
+
+
+def version_rows(version: str, fixtures: Path, ds: data.Dataset, js: dict, cases) -> list[Row]:
+    """The engine against the reference on one weights version: the parity file, the whole MNIST
+    test set (probabilities, logits, hidden activations) and drawing -> probabilities."""
     folder = fixtures / "weights" / version
     model = reference.load_model(folder / "model.json")
     parity = json.loads((folder / "parity.json").read_text())["cases"]
-    with tempfile.TemporaryDirectory() as tmp:
-        js = run_js(
-            folder / "model.json",
-            folder / "parity.json",
-            Path(ds.source) / "t10k-images-idx3-ubyte",
-            fixtures / "preprocess" / "cases.json",
-            Path(tmp),
-            mutant,
-            sum(layer.bias.size for layer in model.layers[:-1]),
-        )
-    stored = np.array([c["probabilities"] for c in parity])
-    x = ds.test.images.reshape(len(ds.test.images), -1) / 255.0
-    forward = model.forward(x)
-    mnist_ref = forward["probs"]
-    expected = np.array(
-        [c["expected"] if c["expected"] is not None else [np.nan] * 784 for c in cases]
-    )
+    digits = [f"digit #{c['index']}" for c in parity]
+    out = model.forward(ds.test.images.reshape(len(ds.test.images), -1) / 255.0)
+    names = [f"test digit #{i}" for i in range(len(ds.test.images))]
+    twin = nan_rows([drawing_input(c) for c in cases], 784)
     drawn = np.full((len(cases), 10), np.nan)
     inked = ~np.isnan(twin).all(axis=1)
     drawn[inked] = model.predict(twin[inked])
     case_names = [f"case {k} ({c['description']})" for k, c in enumerate(cases)]
-    digit_names = [f"test digit #{i}" for i in range(len(x))]
-    checks = [
-        compare(
-            version,
-            "parity.json: JS vs stored reference",
-            js["parity"],
-            stored,
-            [f"digit #{c['index']}" for c in parity],
-        ),
-        compare(
-            version,
-            "MNIST test set: JS vs reference",
-            js["mnist"],
-            mnist_ref,
-            digit_names,
-        ),
-        compare(
-            version,
-            "MNIST logits: JS vs reference",
-            js["logits"],
-            forward["logits"],
-            digit_names,
-            tolerance=EXACT,
-        ),
-        compare(
-            version,
-            "MNIST hidden activations: JS vs reference",
-            js["hidden"],
-            np.concatenate(forward["hidden"], axis=1),
-            digit_names,
-            argmax=False,
-            tolerance=EXACT,
-        ),
-        compare(
-            version,
-            "preprocess cases: JS vs fixture",
-            js["preprocess"],
-            expected,
-            case_names,
-            argmax=False,
-            tolerance=EXACT,
-        ),
-        compare(
-            version,
-            "preprocess cases: Python twin vs fixture",
-            twin,
-            expected,
-            case_names,
-            argmax=False,
-            tolerance=EXACT,
-        ),
-        compare(
-            version, "drawing -> probabilities: JS vs Python", js["drawings"], drawn, case_names
-        ),
-    ]
-    js_acc = float((js["mnist"].argmax(1) == ds.test.labels).mean())
-    ref_acc = float((mnist_ref.argmax(1) == ds.test.labels).mean())
-    if js_acc != ref_acc:
-        checks.append(
-            Check(
-                version,
-                "MNIST accuracy: JS vs reference",
-                1,
-                abs(js_acc - ref_acc),
-                0,
-                f"JS {js_acc:.4%}, reference {ref_acc:.4%}",
+    v, stored = version, np.array([c["probabilities"] for c in parity])
+    rows = [Row(v, "parity.json probabilities: JS vs stored", js[f"{v}/parity"], stored, digits)]
+    if all("logits" in c for c in parity):  # parity format 2
+        logits = np.array([c["logits"] for c in parity])
+        rows.append(
+            Row(
+                v,
+                "parity.json logits: JS vs stored",
+                js[f"{v}/parityLogits"],
+                logits,
+                digits,
+                EXACT,
             )
         )
-    return checks
+    hidden = np.concatenate(out["hidden"], axis=1)
+    return rows + [
+        Row(v, "MNIST probabilities: JS vs reference", js[f"{v}/mnist"], out["probs"], names),
+        Row(v, "MNIST logits: JS vs reference", js[f"{v}/logits"], out["logits"], names, EXACT),
+        Row(
+            v,
+            "MNIST hidden activations: JS vs reference",
+            js[f"{v}/hidden"],
+            hidden,
+            names,
+            EXACT,
+            argmax=False,
+        ),
+        Row(v, "drawing -> probabilities: JS vs Python", js[f"{v}/drawings"], drawn, case_names),
+        accuracy_row(v, js[f"{v}/mnist"], out["logits"], ds.test.labels),
+    ]
+
+
+def accuracy_row(version: str, js_probs, ref_logits, labels) -> Row:
+    js_acc = float((js_probs.argmax(1) == labels).mean())
+    ref_acc = float((ref_logits.argmax(1) == labels).mean())
+    return Row(
+        version,
+        "MNIST accuracy: JS vs reference",
+        np.array([[js_acc]]),
+        np.array([[ref_acc]]),
+        [f"JS {js_acc:.4%}, reference {ref_acc:.4%}"],
+        EXACT,
+        argmax=False,
+    )
+
+
+def read_cases(path: Path) -> list[dict]:
+    try:
+        cases = json.loads(path.read_text(encoding="utf-8")).get("cases")
+    except (OSError, ValueError, AttributeError) as e:
+        raise DigitnetError(f"{path}: unreadable ({e})") from None
+    if not isinstance(cases, list) or not cases:
+        raise DigitnetError(f"{path}: no preprocessing cases to check")
+    return cases
+
+
+def rows_for(fixtures: Path, mutant: str | None) -> list[Row]:
+    """Every row of the table; a fixtures folder with nothing to check is an error, not a pass."""
+    index = export.read_index(fixtures)
+    versions = sorted(index["weights"])
+    if not versions:
+        raise DigitnetError(f"{fixtures / export.INDEX}: no published versions to check")
+    cases = read_cases(fixtures / "preprocess" / "cases.json")
+    ds = data.load()
+    with tempfile.TemporaryDirectory() as tmp:
+        js = run_js(fixtures, versions, ds, Path(tmp), mutant)
+    rows = preprocessing_rows(cases, js)
+    for version in versions:
+        rows += version_rows(version, fixtures, ds, js, cases)
+    return rows
 
 
 def run(fixtures: Path = ROOT / "fixtures", mutant: str | None = None, out=sys.stdout) -> bool:
-    """Run every check and print the table; True when everything agrees."""
+    """Judge every row and print the table; True when everything agrees."""
     started = time.perf_counter()
-    ds = data.load()
-    cases = json.loads((fixtures / "preprocess" / "cases.json").read_text())["cases"]
-    twin = np.array(
-        [
-            (lambda r: r if r is not None else np.full(784, np.nan))(
-                preprocess(base64.b64decode(c["rgba"]), c["width"], c["height"], ink=c["ink"])
-            )
-            for c in cases
-        ]
-    )
-    checks = []
-    for version in sorted(export.read_index(fixtures)["weights"]):
-        checks += check_version(version, fixtures, ds, cases, twin, mutant)
+    checks = [judge(row) for row in rows_for(fixtures, mutant)]
     header = f"{'version':<9}{'check':<44}{'count':>7}{'max |d|':>11}{'allowed':>9}{'agree':>13}"
-    header += "  worst case"
-    print(header, file=out)
+    print(header + "  worst case", file=out)
     for c in checks:
         print(
             f"{c.version:<9}{c.what:<44}{c.count:>7}{c.max_diff:>11.3g}{c.tolerance:>9.3g}"
@@ -237,17 +240,16 @@ def run(fixtures: Path = ROOT / "fixtures", mutant: str | None = None, out=sys.s
         )
     bad = [c for c in checks if not c.ok]
     seconds = time.perf_counter() - started
-    if bad:
-        worst = max(bad, key=lambda c: (c.count - c.agree, c.max_diff))
+    if bad or not checks:
+        worst = max(bad, key=lambda c: (c.count - c.agree, c.max_diff)) if bad else None
+        why = f"{worst.version} {worst.what}: {worst.worst} (allowed {worst.tolerance:g})"
         print(
-            f"PARITY FAILED ({seconds:.1f}s): {worst.version} {worst.what}: {worst.worst}"
-            f" (allowed {worst.tolerance:g})",
-            file=out,
+            f"PARITY FAILED ({seconds:.1f}s): {why if worst else 'nothing was checked'}", file=out
         )
         return False
     print(
-        f"PARITY OK: {len(checks)} checks (logits, activations and preprocessing exact,"
-        f" probabilities within {TOLERANCE:g}), {seconds:.1f}s",
+        f"PARITY OK: {len(checks)} checks ({conformance.BIT_EXACT}, activations and "
+        f"preprocessing exact; probabilities within {TOLERANCE:g}), {seconds:.1f}s",
         file=out,
     )
     return True
@@ -261,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return 0 if run(args.fixtures, args.mutant) else 1
     except DigitnetError as e:
-        print(f"parity: error: {e}", file=sys.stderr)
+        print(f"PARITY FAILED: {e}", file=sys.stderr)
         return 2
 
 
