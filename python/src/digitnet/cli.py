@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 
-import numpy as np
-
-from . import data, export, model, reference, train, verify
+from . import checkpoint, data, export, model, reference, runs, train, verify
 from .errors import DigitnetError
 from .evaluate import evaluate, report
 
-CHECKPOINT, METRICS = "checkpoint.npz", "metrics.json"
+CHECKPOINT, METRICS = checkpoint.NAME, "metrics.json"
 
 
 def cmd_fetch(args) -> None:
@@ -25,85 +23,60 @@ def cmd_fetch(args) -> None:
         print(folder / name)
 
 
-def prepare_out(out: str | None) -> Path:
-    path = Path(out) if out else Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as e:
-        raise DigitnetError(f"--out {path}: not writable ({e.strerror})") from None
-    return path
-
-
 def cmd_train(args) -> None:
     recipe = train.RECIPES[args.recipe]
     if args.epochs is not None:
-        if args.epochs < 1:
-            raise DigitnetError(f"--epochs: expected a positive number, got {args.epochs}")
         recipe = train.Recipe(**{**recipe.to_dict(), "epochs": args.epochs})
-    out = prepare_out(args.out)
     ds = data.load(args.data)
-    print(
-        f"training {args.recipe} recipe on {ds.source} ({len(ds.train.labels)} train, "
-        f"{len(ds.test.labels)} test), seed {args.seed}, {recipe.epochs} epochs",
-        flush=True,
-    )
-
-    def log(e: dict) -> None:
+    with runs.run_folder(args.out) as out:
         print(
-            f"epoch {e['epoch']:>2}/{e['epochs']}  loss {e['loss']:.4f}  "
-            f"train {e['train_accuracy']:.2%}  test {e['test_accuracy']:.2%}  "
-            f"{e['seconds']:.1f}s  ETA {e['eta']:.0f}s",
+            f"training {args.recipe} recipe on {ds.source} ({len(ds.train.labels)} train, "
+            f"{len(ds.test.labels)} test), seed {args.seed}, {recipe.epochs} epochs, into {out}",
             flush=True,
         )
-
-    started = time.perf_counter()
-    params, history = train.train(ds, recipe, args.seed, log)
-    metrics = {
-        "test_accuracy": history[-1]["test_accuracy"],
-        "history": history,
-        "seed": args.seed,
-        "recipe": {"name": args.recipe, **recipe.to_dict()},
-        "data_sha256": ds.sha256,
-        "train_seconds": round(time.perf_counter() - started, 3),
-        "command": "digitnet " + shlex.join(args.argv),
-    }
-    save_checkpoint(out / CHECKPOINT, params)
-    export.write_atomic(out / METRICS, json.dumps(metrics, indent=2).encode() + b"\n")
+        started = time.perf_counter()
+        params, history = train.train(ds, recipe, args.seed, log_epoch)
+        metrics = {
+            "test_accuracy": history[-1]["test_accuracy"],
+            "history": history,
+            "seed": args.seed,
+            "recipe": {"name": args.recipe, **recipe.to_dict()},
+            "data_sha256": ds.sha256,
+            "train_seconds": round(time.perf_counter() - started, 3),
+            "command": "digitnet " + shlex.join(args.argv),
+        }
+        checkpoint.save(out / CHECKPOINT, params)
+        export.write_atomic(out / METRICS, json.dumps(metrics, indent=2).encode() + b"\n")
     print(
         f"float test accuracy {metrics['test_accuracy']:.2%}; wrote {out / CHECKPOINT} "
         f"and {out / METRICS}"
     )
 
 
-def save_checkpoint(path: Path, params: model.Params) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    arrays = {
-        f"{kind}{k}": a for k, (w, b) in enumerate(params) for kind, a in (("W", w), ("b", b))
-    }
-    try:
-        with open(tmp, "wb") as f:
-            np.savez(f, **arrays)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+def log_epoch(e: dict) -> None:
+    print(
+        f"epoch {e['epoch']:>2}/{e['epochs']}  loss {e['loss']:.4f}  "
+        f"train {e['train_accuracy']:.2%}  test {e['test_accuracy']:.2%}  "
+        f"{e['seconds']:.1f}s  ETA {e['eta']:.0f}s",
+        flush=True,
+    )
 
 
-def load_checkpoint(path: Path) -> model.Params:
-    if path.is_dir():
-        path = path / CHECKPOINT
+load_checkpoint = checkpoint.load  # the name tests and older callers use
+
+
+def read_metrics(run: Path) -> dict:
+    """A run's metrics.json, which must be a JSON object."""
+    path = run / METRICS
     try:
-        with np.load(path) as z:
-            n = len(z.files) // 2
-            params = [(z[f"W{k}"], z[f"b{k}"]) for k in range(n)]
-    except (OSError, KeyError, ValueError) as e:
-        raise DigitnetError(f"{path}: not a digitnet checkpoint ({e})") from None
-    sizes = [params[0][0].shape[0]] + [w.shape[1] for w, _ in params] if params else []
-    if tuple(sizes) != model.SIZES:
-        raise DigitnetError(f"{path}: layer sizes {sizes}, expected {list(model.SIZES)}")
-    return params
+        meta = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as e:
+        raise DigitnetError(f"{path}: unreadable ({e.strerror})") from None
+    except (ValueError, RecursionError) as e:  # bad UTF-8 or JSON; nesting deeper than Python's
+        raise DigitnetError(f"{path}: not valid JSON ({str(e) or type(e).__name__})") from None
+    if not isinstance(meta, dict):
+        raise DigitnetError(f"{path}: expected a JSON object, got {type(meta).__name__}")
+    return meta
 
 
 def classifier(path: Path):
@@ -128,10 +101,7 @@ def cmd_evaluate(args) -> None:
 def cmd_export(args) -> None:
     run = Path(args.run_dir)
     params = load_checkpoint(run)
-    try:
-        meta = json.loads((run / METRICS).read_text())
-    except (OSError, json.JSONDecodeError) as e:
-        raise DigitnetError(f"{run / METRICS}: unreadable ({e})") from None
+    meta = read_metrics(run)
     ds = data.load(args.data)
     command = f"{meta.get('command', 'digitnet train')} && digitnet {shlex.join(args.argv)}"
     folder, card = export.export(
@@ -151,8 +121,31 @@ def cmd_verify(args) -> None:
     print("VERIFY OK")
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line, like every other error (exit status 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"digitnet: error: {message} (see `{self.prog} --help`)\n")
+
+
+def whole_number(minimum: int):
+    """An argparse type: an integer >= minimum (a seed must be >= 0: NumPy refuses -1)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {value}")
+        return value
+
+    parse.__name__ = "integer"  # what argparse names in its own messages
+    return parse
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="digitnet", description=__doc__)
+    p = Parser(prog="digitnet", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     d = sub.add_parser("data", help="the MNIST data set").add_subparsers(required=True)
     f = d.add_parser("fetch", help="fetch MNIST (or check the cache), print where the files are")
@@ -161,9 +154,11 @@ def parser() -> argparse.ArgumentParser:
     data_help = "a folder with the four IDX files, raw or .gz (default: $DIGITNET_DATA or MNIST)"
     t = sub.add_parser("train", help="train from scratch")
     t.add_argument("--data", help=data_help)
-    t.add_argument("--epochs", type=int, help="override the recipe's epochs")
-    t.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    t.add_argument("--out", help="output folder (default runs/<timestamp>/)")
+    t.add_argument("--epochs", type=whole_number(1), help="override the recipe's epochs")
+    t.add_argument("--seed", type=whole_number(0), default=0, help="random seed >= 0 (default 0)")
+    t.add_argument(
+        "--out", help="output folder (default runs/<timestamp>/, with -2, -3, ... if taken)"
+    )
     t.add_argument(
         "--recipe",
         choices=tuple(train.RECIPES),
@@ -221,4 +216,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("digitnet: interrupted; nothing was left half-written", file=sys.stderr)
         return 130
+    except Exception as e:  # a bug, not bad input: one line, and how to see the traceback
+        if os.environ.get("DIGITNET_TRACEBACK"):
+            raise
+        print(
+            f"digitnet: internal error: {type(e).__name__}: {e} (a bug: please report it with "
+            "the command; DIGITNET_TRACEBACK=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
     return 0
