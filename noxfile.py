@@ -9,7 +9,7 @@ import sys
 import nox
 import nox.command
 
-nox.options.sessions = ["lint", "tests", "js", "parity", "e2e"]
+nox.options.sessions = ["lint", "tests", "portability", "js", "parity", "e2e"]
 nox.options.reuse_venv = "yes"
 
 PY = "python"
@@ -37,7 +37,32 @@ def train(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Python tests (pytest), including a short real training run on MNIST."""
     install_python(session, "pytest", "jsonschema")
-    session.run("pytest", "python/tests", *session.posargs)
+    # The CPU-path test runs in the portability sessions, under the oldest and newest NumPy.
+    skip = "--ignore=python/tests/test_portability.py"
+    session.run("pytest", "python/tests", skip, *session.posargs)
+
+
+# The oldest NumPy that python/pyproject.toml allows, per Python (wheels exist for these).
+OLDEST_NUMPY = {"3.10": "1.24.4", "3.11": "1.24.4", "3.12": "1.26.4", "3.13": "2.1.3"}
+PORTABILITY_TESTS = ("test_portability.py", "test_verify.py", "test_reference.py", "test_export.py")
+
+
+@nox.session
+@nox.parametrize("numpy", ["oldest", "newest"])
+def portability(session: nox.Session, numpy: str) -> None:
+    """verify and the reference's tests under the oldest and newest NumPy we allow, each also
+    under every NumPy CPU path this machine has (test_portability.py)."""
+    install_python(session, "pytest", "jsonschema")
+    if numpy == "oldest":
+        python = session.run("python", "-c", "import sys; print(sys.version_info[:2])", silent=True)
+        version = OLDEST_NUMPY[tuple(int(v) for v in python.strip("()\n ").split(","))]
+        session.install(f"numpy=={version}")
+    else:
+        session.install("--upgrade", "numpy")
+    session.run("python", "-c", "import numpy; print('numpy', numpy.__version__)")
+    session.run("digitnet", "data", "fetch", silent=True)
+    session.run("digitnet", "verify")
+    session.run("pytest", *(f"python/tests/{t}" for t in PORTABILITY_TESTS), *session.posargs)
 
 
 @nox.session
