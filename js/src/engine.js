@@ -6,12 +6,12 @@
 // W[i*O + j] = int8[i*O + j] * s_j, kept in the file's [inputs][outputs] order so that the
 // inner loop of `affine` reads one contiguous row per input. `weights` holds one byte per
 // char (atob's output); `<< 24 >> 24` reads a byte as two's complement int8.
-function dequantize({ inputs: I, outputs: O, weights, scales, bias, activation }) {
+function dequantize({ I, O, weights, scales, bias, relu }) {
   const W = new Float64Array(I * O);
   for (let i = 0, k = 0; i < I; i++) {
     for (let j = 0; j < O; j++, k++) W[k] = ((weights.charCodeAt(k) << 24) >> 24) * scales[j];
   }
-  return { I, O, W, b: Float64Array.from(bias), relu: activation === 'relu' };
+  return { I, O, W, b: Float64Array.from(bias), relu };
 }
 
 // z = sum_i x_i W[i] + b, then ReLU on a hidden layer, visiting only the nonzero x_i: about
@@ -50,8 +50,7 @@ function affine({ I, O, W, b, relu }, x, z, rows, vals) {
 
 // Subtracting the maximum keeps every exp(.) in (0, 1]: no overflow, same probabilities.
 export function softmax(z) {
-  let m = -Infinity;
-  for (let j = 0; j < z.length; j++) if (z[j] > m) m = z[j];
+  const m = Math.max(...z);
   const p = new Float64Array(z.length);
   let s = 0;
   for (let j = 0; j < z.length; j++) s += p[j] = Math.exp(z[j] - m);

@@ -3,19 +3,15 @@ import { validate } from './validate.js';
 import { network, softmax } from './engine.js';
 
 // Inputs are checked on every call: a wrong length or a NaN would otherwise give plausible
-// looking probabilities. Finite values outside [0, 1] are accepted: the math is defined for
-// them, and a preprocessing step may round a hair past 1.
+// looking probabilities, and so would pixel bytes 0..255 that were not divided by 255. The
+// model is defined on [0, 1] and preprocess() never leaves it (its last step clamps to 1).
 function checkInput(x, n, fn) {
-  if (x === null || typeof x !== 'object' || typeof x.length !== 'number') {
-    throw new TypeError(`${fn}: expected an array-like of ${n} numbers, got ${x === null ? null : typeof x}`);
-  }
-  if (x.length !== n) throw new RangeError(`${fn}: expected ${n} values, got ${x.length}`);
+  const fail = (E, msg) => { throw new E(`${fn}: ${msg}`); };
+  if (typeof x !== 'object' || typeof x?.length !== 'number') fail(TypeError, `expected an array-like of ${n} numbers, got ${typeof x}`);
+  if (x.length !== n) fail(RangeError, `expected ${n} values, got ${x.length}`);
   for (let i = 0; i < n; i++) {
-    const v = x[i];
-    if (typeof v !== 'number' || v - v !== 0) {
-      const number = typeof v === 'number';
-      throw new (number ? RangeError : TypeError)(`${fn}: x[${i}] is ${number || v === null ? v : typeof v}; expected finite numbers in [0, 1]`);
-    }
+    const v = x[i], number = typeof v === 'number';
+    if (!(number && v >= 0 && v <= 1)) fail(number ? RangeError : TypeError, `x[${i}] is ${number || v === null ? v : typeof v}; expected numbers in [0, 1] (pixel bytes / 255)`);
   }
 }
 
@@ -24,11 +20,11 @@ const orNull = (v) => (typeof v === 'number' ? v : null);
 export function loadModel(json) {
   const { version, metadata, layers } = validate(json);
   const run = network(layers);
-  const n = layers[0].inputs;
+  const n = 784; // validate() checked that the first layer takes the 28x28 pixels
   const channels = layers.filter((L) => L.perChannel).length;
   const info = {
     version,
-    architecture: [n, ...layers.map((L) => L.outputs)],
+    architecture: [n, ...layers.map((L) => L.O)],
     quantization: channels === layers.length ? 'per-channel' : channels ? 'mixed' : 'per-layer',
     floatAccuracy: orNull(metadata.floatAccuracy),
     int8Accuracy: orNull(metadata.int8Accuracy),

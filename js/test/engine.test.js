@@ -12,14 +12,14 @@ import {
 const TOL = 1e-12; // FORMAT.md's parity tolerance
 
 // Inputs that reach every path of the engine: no ink, full ink, nonzero counts on both sides
-// of multiples of eight (the block size), values past [0, 1], sparse random digits.
+// of multiples of eight (the block size), a dense random input, sparse random digits.
 function inputs() {
   const r = rng(7), out = [];
   out.push({ name: 'all zeros', x: new Float64Array(784) });
   out.push({ name: 'all ones', x: new Float64Array(784).fill(1) });
   out.push({ name: 'one pixel at the corner', x: Float64Array.from({ length: 784 }, (_, i) => (i === 0 ? 1 : 0)) });
   out.push({ name: 'one pixel at the end', x: Float64Array.from({ length: 784 }, (_, i) => (i === 783 ? 0.5 : 0)) });
-  out.push({ name: 'outside [0, 1]', x: Float64Array.from({ length: 784 }, () => r() * 3 - 1) });
+  out.push({ name: 'dense random in [0, 1]', x: Float64Array.from({ length: 784 }, () => r()) });
   for (const n of [1, 7, 8, 9, 15, 16, 17, 150, 151, 783]) {
     const x = new Float64Array(784);
     for (let k = 0; k < n; k++) x[Math.floor(r() * 784)] = r();
@@ -158,9 +158,10 @@ test('wrong inputs are refused with what was expected', () => {
   const model = loadModel(shippedModel());
   const good = () => new Array(784).fill(0.5);
   const with_ = (i, v) => { const x = good(); x[i] = v; return x; };
+  const range = 'expected numbers in [0, 1] (pixel bytes / 255)';
   const cases = [
     [undefined, TypeError, 'expected an array-like of 784 numbers, got undefined'],
-    [null, TypeError, 'expected an array-like of 784 numbers, got null'],
+    [null, TypeError, 'expected an array-like of 784 numbers, got object'],
     [784, TypeError, 'expected an array-like of 784 numbers, got number'],
     ['0'.repeat(784), TypeError, 'expected an array-like of 784 numbers, got string'],
     [{}, TypeError, 'expected an array-like of 784 numbers, got object'],
@@ -168,17 +169,27 @@ test('wrong inputs are refused with what was expected', () => {
     [new Array(785).fill(0), RangeError, 'expected 784 values, got 785'],
     [[], RangeError, 'expected 784 values, got 0'],
     [new Float64Array(28 * 28 * 4), RangeError, 'expected 784 values, got 3136'],
-    [with_(12, NaN), RangeError, 'x[12] is NaN; expected finite numbers in [0, 1]'],
-    [with_(0, Infinity), RangeError, 'x[0] is Infinity; expected finite numbers in [0, 1]'],
-    [with_(783, -Infinity), RangeError, 'x[783] is -Infinity; expected finite numbers in [0, 1]'],
-    [Float32Array.from(with_(5, NaN)), RangeError, 'x[5] is NaN; expected finite numbers in [0, 1]'],
-    [with_(3, '0.5'), TypeError, 'x[3] is string; expected finite numbers in [0, 1]'],
-    [with_(3, '0'), TypeError, 'x[3] is string; expected finite numbers in [0, 1]'],
-    [with_(4, null), TypeError, 'x[4] is null; expected finite numbers in [0, 1]'],
-    [with_(5, undefined), TypeError, 'x[5] is undefined; expected finite numbers in [0, 1]'],
-    [with_(6, false), TypeError, 'x[6] is boolean; expected finite numbers in [0, 1]'],
-    [with_(7, 1n), TypeError, 'x[7] is bigint; expected finite numbers in [0, 1]'],
-    [new Array(784), TypeError, 'x[0] is undefined; expected finite numbers in [0, 1]'],
+    [with_(12, NaN), RangeError, `x[12] is NaN; ${range}`],
+    [with_(0, Infinity), RangeError, `x[0] is Infinity; ${range}`],
+    [with_(783, -Infinity), RangeError, `x[783] is -Infinity; ${range}`],
+    [Float32Array.from(with_(5, NaN)), RangeError, `x[5] is NaN; ${range}`],
+    // pixel bytes not divided by 255, and values just outside [0, 1]
+    [Uint8Array.from({ length: 784 }, (_, i) => i % 256), RangeError, `x[2] is 2; ${range}`],
+    [Float64Array.from({ length: 784 }, (_, i) => i % 256), RangeError, `x[2] is 2; ${range}`],
+    [with_(9, 255), RangeError, `x[9] is 255; ${range}`],
+    [with_(9, 1.0000000000000002), RangeError, `x[9] is 1.0000000000000002; ${range}`],
+    [with_(9, -Number.MIN_VALUE), RangeError, `x[9] is -5e-324; ${range}`],
+    [with_(9, -1), RangeError, `x[9] is -1; ${range}`],
+    [with_(3, '0.5'), TypeError, `x[3] is string; ${range}`],
+    [with_(3, '0'), TypeError, `x[3] is string; ${range}`],
+    [with_(4, null), TypeError, `x[4] is null; ${range}`],
+    [with_(5, undefined), TypeError, `x[5] is undefined; ${range}`],
+    [with_(6, false), TypeError, `x[6] is boolean; ${range}`],
+    [with_(6, true), TypeError, `x[6] is boolean; ${range}`],
+    [with_(7, 1n), TypeError, `x[7] is bigint; ${range}`],
+    [with_(8, [0.5]), TypeError, `x[8] is object; ${range}`],
+    [with_(8, new Number(0.5)), TypeError, `x[8] is object; ${range}`],
+    [new Array(784), TypeError, `x[0] is undefined; ${range}`],
   ];
   for (const fn of ['predict', 'forward']) {
     for (const [x, name, message] of cases) {
@@ -189,6 +200,14 @@ test('wrong inputs are refused with what was expected', () => {
       });
     }
   }
+});
+
+test('the ends of [0, 1] are inputs: 0, -0, 1 and 0/1 bytes', () => {
+  const model = loadModel(shippedModel());
+  const x = Float64Array.from({ length: 784 }, (_, i) => [0, -0, 1, 0.5][i % 4]);
+  assert.deepEqual(model.predict(x), model.predict(Array.from(x, (v) => v + 0)));
+  const bits = Uint8Array.from({ length: 784 }, (_, i) => i % 3 === 0);
+  assert.deepEqual(model.predict(bits), model.predict(Float64Array.from(bits)));
 });
 
 test('info describes the loaded file', () => {
@@ -211,13 +230,23 @@ test('info describes the loaded file', () => {
   assert.equal(synthetic('mixed').int8Accuracy, null, 'no accuracy in the metadata: null');
 });
 
-test('preprocess is exported and feeds predict', () => {
+test('preprocess is exported and feeds predict: a drawn 1 reads 1, a drawn 0 reads 0', () => {
   assert.equal(typeof preprocess, 'function');
-  const w = 100, h = 100, rgba = new Uint8ClampedArray(w * h * 4);
-  for (let y = 20; y < 80; y++) for (let x = 45; x < 55; x++) rgba[(y * w + x) * 4 + 3] = 255; // a "1"
-  const x = preprocess(rgba, w, h);
-  assert.equal(x.length, 784);
-  const p = loadModel(shippedModel()).predict(x);
-  assert.ok(Math.abs(p.reduce((s, v) => s + v, 0) - 1) <= 1e-12);
+  const model = loadModel(shippedModel());
+  const w = 100, h = 100;
+  const draw = (inked) => {
+    const rgba = new Uint8ClampedArray(w * h * 4);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (inked(x, y)) rgba[(y * w + x) * 4 + 3] = 255;
+    return preprocess(rgba, w, h);
+  };
+  const one = draw((x, y) => y >= 20 && y < 80 && x >= 45 && x < 55); // a vertical bar
+  const ring = (x, y) => y >= 20 && y < 80 && x >= 30 && x < 70 && (y < 28 || y > 72 || x < 38 || x > 62);
+  for (const [digit, x] of [[1, one], [0, draw(ring)]]) {
+    assert.equal(x.length, 784);
+    const p = model.predict(x);
+    assert.ok(Math.abs(p.reduce((s, v) => s + v, 0) - 1) <= 1e-12);
+    assert.equal(argmax(p), digit, `a drawn ${digit} reads ${argmax(p)}: ${Array.from(p, (v) => v.toFixed(3))}`);
+    assert.ok(p[digit] > 0.9, `a drawn ${digit} at ${p[digit]}`);
+  }
   assert.equal(preprocess(new Uint8ClampedArray(w * h * 4), w, h), null, 'an empty drawing gives null');
 });

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from digitnet import export, model, reference
-from digitnet.errors import DigitnetError
+from digitnet.errors import DigitnetError, InputError
 
 
 @pytest.fixture(scope="module")
@@ -19,39 +19,27 @@ def b64(n):
     return base64.b64encode(bytes(n)).decode()
 
 
+# Messages for documents only a parsed dict can hold (the JSON-text cases, verdict and field,
+# are fixtures/conformance/model-cases.json, run by test_conformance.py).
 BAD = [
-    (lambda d: d.update(format="other"), "format: expected 'digitnet-mlp'"),
-    (lambda d: d.update(formatVersion=2), "formatVersion: expected 1"),
-    (lambda d: d.update(formatVersion=True), "formatVersion: expected 1"),
-    (lambda d: d.pop("version"), "version: expected a semver"),
-    (lambda d: d.update(version="1.0"), "version: expected a semver"),
-    (lambda d: d.pop("metadata"), "metadata: expected an object"),
-    (lambda d: d.update(layers=[]), "layers: expected a non-empty array"),
-    (lambda d: d["layers"][0].pop("inputs"), r"layers\[0\].inputs: expected a positive integer"),
-    (lambda d: d["layers"][1].update(outputs=0), r"layers\[1\].outputs: expected a positive"),
-    (lambda d: d["layers"][1].update(outputs=1.5), r"layers\[1\].outputs: expected a positive"),
-    (lambda d: d["layers"][0].update(inputs=783), r"layers\[0\].inputs: expected 784"),
-    (lambda d: d["layers"][2].update(inputs=63), r"layers\[2\].inputs: expected 64"),
-    (lambda d: d["layers"].pop(), r"layers\[1\].activation: expected 'softmax'"),
+    (lambda d: d.update(format="other"), 'format: expected "digitnet-mlp", got "other"'),
+    (lambda d: d.update(formatVersion=True), "formatVersion: expected 1, got True"),
+    (lambda d: d.update(version="1.0.0\n"), "version: expected an ASCII X.Y.Z version"),
+    (lambda d: d.pop("metadata"), "metadata: expected an object, got undefined"),
+    (lambda d: d["layers"][1].update(outputs=np.bool_(True)), r"layers\[1\].outputs: expected a"),
+    (lambda d: d["layers"][0].update(inputs=783), r"layers\[0\].inputs: expected 784, got 783"),
     (
-        lambda d: d["layers"][0].update(activation="tanh"),
-        r"layers\[0\].activation: expected 'relu'",
+        lambda d: d["layers"][1]["scales"].pop(),
+        r"layers\[1\].scales: expected 64 positive .*63 items",
     ),
-    (lambda d: d["layers"][1].update(weights="@@@@"), r"layers\[1\].weights: invalid base64"),
-    (lambda d: d["layers"][1].update(weights=7), r"layers\[1\].weights: expected a base64"),
-    (lambda d: d["layers"][1].update(weights=b64(100)), r"layers\[1\].weights: decodes to 100"),
-    (
-        lambda d: d["layers"][2].update(weights=base64.b64encode(b"\x80" * 640).decode()),
-        r"layers\[2\].weights: value -128",
-    ),
-    (lambda d: d["layers"][1]["scales"].pop(), r"layers\[1\].scales: expected 64 finite positive"),
-    (lambda d: d["layers"][1]["scales"].__setitem__(3, 0), r"layers\[1\].scales: .*item 3 is 0"),
-    (lambda d: d["layers"][1]["scales"].__setitem__(3, float("nan")), r"layers\[1\].scales"),
-    (lambda d: d["layers"][1].update(scale=0.1), r"layers\[1\]: expected exactly one of"),
-    (lambda d: d["layers"][1].pop("scales"), r"layers\[1\]: expected exactly one of"),
-    (lambda d: d["layers"][2]["bias"].__setitem__(0, float("inf")), r"layers\[2\].bias: .*item 0"),
-    (lambda d: d["layers"][2]["bias"].__setitem__(0, "0.1"), r"layers\[2\].bias"),
-    (lambda d: d["layers"][2].pop("bias"), r"layers\[2\].bias: expected 10"),
+    (lambda d: d["layers"][1]["scales"].__setitem__(3, float("nan")), r"layers\[1\].scales\[3\]"),
+    (lambda d: d["layers"][1]["scales"].__setitem__(3, 10**400), r"layers\[1\].scales\[3\]"),
+    (lambda d: d["layers"][1]["scales"].__setitem__(3, 1e306 * 2), r"layers\[1\].scales\[3\]"),
+    (lambda d: d["layers"][2]["bias"].__setitem__(0, float("inf")), r"layers\[2\].bias\[0\]"),
+    (lambda d: d["layers"][2]["bias"].__setitem__(0, -(10**400)), r"layers\[2\].bias\[0\]"),
+    (lambda d: d["layers"][2]["bias"].__setitem__(0, np.float64("nan")), r"layers\[2\].bias\[0\]"),
+    (lambda d: d["metadata"].update(me=d), "model: nested deeper than 64 levels"),
+    (lambda d: d["metadata"].update(t=(((),),)), None),  # tuples nest like lists: fine at 5
 ]
 
 
@@ -59,12 +47,23 @@ BAD = [
 def test_strict_loading_names_the_field(doc, mutate, message):
     bad = copy.deepcopy(doc)
     mutate(bad)
+    if message is None:
+        reference.load_model(bad)
+        return
     with pytest.raises(DigitnetError, match=message):
         reference.load_model(bad)
 
 
+def test_numpy_numbers_count_as_json_numbers(doc):
+    good = copy.deepcopy(doc)
+    good["formatVersion"] = np.int64(1)
+    good["layers"][0]["inputs"] = np.float32(784.0)
+    good["layers"][1]["scales"][0] = np.float32(0.01)
+    reference.load_model(good)
+
+
 def test_not_json_and_missing_file(tmp_path):
-    with pytest.raises(DigitnetError, match="not valid JSON"):
+    with pytest.raises(DigitnetError, match="^model: invalid JSON"):
         reference.load_model("{oops")
     with pytest.raises(DigitnetError, match="cannot read"):
         reference.load_model(tmp_path / "none.json")
@@ -88,7 +87,67 @@ def test_predict_semantics(doc):
     assert np.allclose(a, probs[0], rtol=0, atol=1e-15)  # BLAS sums in another order
 
 
-@pytest.mark.parametrize("x, message", [(np.zeros(783), "784"), (np.full(784, np.nan), "NaN")])
+GOOD = np.linspace(0, 1, 784)
+
+
+def with_(i, v):
+    x = list(GOOD)
+    x[i] = v
+    return x
+
+
+# What predict/forward refuse, as @digitnet/engine does (js/test/engine.test.js), and why.
+BAD_INPUTS = [
+    (None, "expected 784 numbers or an N x 784 array, got NoneType"),
+    ("0" * 784, "got str"),
+    (b"\x00" * 784, "got bytes"),
+    (784, "got int"),
+    (np.zeros(783), "expected 784 values per digit, got shape \\(783,\\)"),
+    ([0.5] * 785, "expected 784 values, got 785"),
+    ([], "expected 784 values, got 0"),
+    (np.zeros((2, 2, 784)), r"x: expected 784 values, got shape \(2, 2, 784\)"),
+    (with_(12, float("nan")), r"x\[12\] is nan; expected numbers in \[0, 1\]"),
+    (with_(0, float("inf")), r"x\[0\] is inf"),
+    (with_(3, "0.5"), r"x\[3\] is str; expected numbers in \[0, 1\] \(pixel bytes / 255\)"),
+    (with_(6, False), r"x\[6\] is bool"),
+    (with_(7, [0.5]), r"x\[7\] is list"),
+    (with_(4, None), r"x\[4\] is NoneType"),
+    (with_(5, 255), r"x\[5\] is 255; expected numbers in \[0, 1\] \(pixel bytes / 255\)"),
+    (with_(5, 1.0000000000000002), r"x\[5\] is 1.0000000000000002"),
+    (with_(5, -1e-300), r"x\[5\] is -1e-300"),
+    (with_(5, 10**400), r"x\[5\] is 1000"),
+    (np.arange(784, dtype=np.uint8), r"x\[2\] is 2.0; expected numbers in \[0, 1\]"),
+    (np.zeros(784, dtype=bool), "expected numbers in .* got an array of bool"),
+    (np.array(["0"] * 784), "got an array of <U1"),
+    (np.zeros(784, dtype=object), "got an array of object"),
+    (np.vstack([GOOD, GOOD * 255]), r"x\[1\]\[4\] is 1.30"),
+    ([list(GOOD), with_(9, 2)], r"x\[1\]\[9\] is 2"),
+    ([list(GOOD), GOOD[:-1]], r"x\[1\]: expected 784 values"),
+]
+
+
+@pytest.mark.parametrize("x, message", BAD_INPUTS)
 def test_bad_input(doc, x, message):
-    with pytest.raises(ValueError, match=message):
-        reference.load_model(doc).predict(x)
+    model = reference.load_model(doc)
+    for fn in ("predict", "forward"):
+        with pytest.raises(InputError, match=f"^{fn}: .*{message}"):
+            getattr(model, fn)(x)
+    assert issubclass(InputError, ValueError) and issubclass(InputError, DigitnetError)
+
+
+def test_good_inputs_are_the_same_numbers(doc):
+    model = reference.load_model(doc)
+    want = model.predict(GOOD)
+    same = [list(GOOD), tuple(GOOD), GOOD.astype(np.float64), [float(v) for v in GOOD]]
+    for x in same:
+        assert np.array_equal(model.predict(x), want)
+    assert np.array_equal(
+        model.predict(np.float32(GOOD)), model.predict(GOOD.astype(np.float32).astype(float))
+    )
+    ints = [0, 1] * 392
+    assert np.array_equal(model.predict(ints), model.predict(np.array(ints, np.uint8)))
+    assert np.array_equal(model.predict([GOOD, GOOD])[1], want)
+    # -0.0, 0 and 1 are in range; so is every value preprocess gives (it clamps to 1)
+    edge = [-0.0, 0, 1, 1.0] + [0.5] * 780
+    assert model.predict(edge).shape == (10,)
+    assert model.predict(np.zeros((0, 784))).shape == (0, 10)

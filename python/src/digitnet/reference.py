@@ -16,12 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DigitnetError
+from .errors import DigitnetError, InputError
 
 FORMAT = "digitnet-mlp"
 FORMAT_VERSION = 1
 INPUTS, CLASSES = 784, 10
-SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+# ASCII digits only (\d would take "１"), and fullmatch: "$" would let a trailing newline in.
+SEMVER = re.compile(r"(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*)){2}")
+MAX_DEPTH = 64  # arrays and objects nested in a model file, the file itself being level 1
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,12 @@ class Model:
         self.doc = doc
 
     def forward(self, x) -> dict:
-        a = check_input(x)
+        return self._run(check_input(x, "forward"))
+
+    def predict(self, x) -> np.ndarray:
+        return self._run(check_input(x, "predict"))["probs"]
+
+    def _run(self, a: np.ndarray) -> dict:
         hidden, logits = [], None
         for layer in self.layers:
             z = affine(a, layer)
@@ -66,128 +73,270 @@ class Model:
                 logits, a = z, softmax(z)
         return {"probs": a, "hidden": hidden, "logits": logits}
 
-    def predict(self, x) -> np.ndarray:
-        return self.forward(x)["probs"]
+
+# --- inputs: what predict/forward take (FORMAT.md, "Inputs"; the JS engine takes the same) ---
 
 
-def check_input(x) -> np.ndarray:
-    a = np.asarray(x, dtype=np.float64)
-    if a.ndim not in (1, 2) or a.shape[-1] != INPUTS:
-        raise ValueError(f"expected 784 values or an N x 784 array, got shape {a.shape}")
-    if not np.isfinite(a).all():
-        raise ValueError("input has NaN or infinite values; expected finite numbers in [0, 1]")
+def is_number(v) -> bool:
+    """A JSON number as JavaScript sees one: int or float (NumPy's too), never a bool."""
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
+        v, (bool, np.bool_)
+    )
+
+
+def check_input(x, fn: str = "forward") -> np.ndarray:
+    """784 numbers in [0, 1] (one digit) or an N x 784 array of them, as float64.
+
+    Numbers only: no numeric strings, booleans or nested lists where a number belongs. Values
+    outside [0, 1] are refused (pixel bytes 0..255 not divided by 255 would give confident
+    nonsense); preprocessing never leaves [0, 1], its last step clamps to 1.
+    """
+    if isinstance(x, np.ndarray) and x.ndim == 2:
+        return in_range(numeric(x, fn, ""), fn, "")
+    if (
+        isinstance(x, (list, tuple))
+        and x
+        and all(isinstance(r, (list, tuple, np.ndarray)) for r in x)
+    ):
+        return np.stack([vector(row, fn, f"[{k}]") for k, row in enumerate(x)])
+    if isinstance(x, (list, tuple, np.ndarray)):
+        return vector(x, fn, "")
+    raise InputError(
+        f"{fn}: expected {INPUTS} numbers or an N x {INPUTS} array, got {type(x).__name__}"
+    )
+
+
+def vector(values, fn: str, where: str) -> np.ndarray:
+    """One digit's 784 numbers in [0, 1]: a list, a tuple or a 1-D numeric array."""
+    if isinstance(values, np.ndarray):
+        if values.ndim != 1:
+            raise InputError(f"{fn}: x{where}: expected {INPUTS} values, got shape {values.shape}")
+        return in_range(numeric(values, fn, where), fn, where)
+    if len(values) != INPUTS:
+        raise InputError(f"{fn}: x{where}: expected {INPUTS} values, got {len(values)}")
+    for i, v in enumerate(values):  # in order, as JS reports the first bad element
+        if not is_number(v):
+            raise InputError(f"{fn}: x{where}[{i}] is {type(v).__name__}; expected {RANGE}")
+        if not 0 <= v <= 1:
+            raise InputError(f"{fn}: x{where}[{i}] is {v!r}; expected {RANGE}")
+    return np.array(values, dtype=np.float64)
+
+
+RANGE = "numbers in [0, 1] (pixel bytes / 255)"
+
+
+def numeric(a: np.ndarray, fn: str, where: str) -> np.ndarray:
+    if a.dtype.kind not in "iuf":
+        raise InputError(f"{fn}: x{where}: expected {RANGE}, got an array of {a.dtype}")
+    if a.shape[-1] != INPUTS:
+        raise InputError(f"{fn}: x{where}: expected {INPUTS} values per digit, got shape {a.shape}")
+    return a.astype(np.float64)
+
+
+def in_range(a: np.ndarray, fn: str, where: str) -> np.ndarray:
+    bad = np.flatnonzero(~((a >= 0) & (a <= 1)))  # NaN fails both comparisons
+    if bad.size:
+        at = np.unravel_index(bad[0], a.shape)
+        index = "".join(f"[{int(i)}]" for i in at)
+        raise InputError(f"{fn}: x{where}{index} is {float(a[at])!r}; expected {RANGE}")
     return a
 
 
-def load_model(source: str | os.PathLike | dict) -> Model:
-    """Load and validate a model from a path, JSON text or a parsed dict."""
+# --- the loader: FORMAT.md's rules, in the order they are checked, as js/src/validate.js ---
+
+
+def fail(field: str, message: str):
+    raise DigitnetError(f"{field}: {message}", field)
+
+
+def load_model(source) -> Model:
+    """Load and validate a model: a path, JSON text, the file's bytes or a parsed dict.
+
+    A str is JSON text when it starts with "{" (after whitespace), else a path. Bytes are
+    decoded as strict UTF-8. Every rejection is a DigitnetError naming the field (`.field`).
+    """
     name = "model"
-    if isinstance(source, dict):
-        doc = source
-    else:
-        name = str(source)
-        text = source if isinstance(source, str) and source.lstrip().startswith("{") else None
-        if text is None:
+    try:
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            doc = parse(decode(bytes(source)))
+        elif isinstance(source, str) and source.lstrip().startswith("{"):
+            doc = parse(source)
+        elif isinstance(source, (str, os.PathLike)):
+            name = str(source)
             try:
-                text = Path(source).read_text(encoding="utf-8")
+                data = Path(source).read_bytes()
             except OSError as e:
                 raise DigitnetError(f"{name}: cannot read ({e.strerror})") from None
+            doc = parse(decode(data))
         else:
-            name = "model"
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise DigitnetError(f"{name}: not valid JSON ({e})") from None
-    try:
+            doc = source
         return Model(validate(doc), doc)
     except DigitnetError as e:
-        raise DigitnetError(f"{name}: {e}") from None
+        if e.field is None:
+            raise
+        message = str(e) if e.field != "model" else str(e).removeprefix("model: ")
+        raise DigitnetError(f"{name}: {message}", e.field) from None
+
+
+def decode(data: bytes) -> str:
+    """Strict UTF-8; a leading byte-order mark is dropped (as TextDecoder does)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        fail("model", f"invalid UTF-8 (byte {e.start})")
+
+
+def reject_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse(text: str):
+    """JSON as JavaScript's JSON.parse reads it: no NaN or Infinity literals, and an integer
+    literal beyond 15 digits becomes the double JS would make of it (Python would keep it
+    exact, or refuse it past 4300 digits)."""
+    try:
+        return json.loads(
+            text,
+            parse_constant=reject_constant,
+            parse_int=lambda s: int(s) if len(s) <= 15 else float(s),
+        )
+    except RecursionError:
+        fail("model", f"nested deeper than {MAX_DEPTH} levels")
+    except ValueError as e:
+        fail("model", f"invalid JSON ({e})")
+
+
+def check_depth(value, depth: int = 1) -> None:
+    """Arrays and objects nest at most MAX_DEPTH deep; a cyclic dict is refused, not looped on."""
+    if isinstance(value, (dict, list, tuple)):
+        if depth > MAX_DEPTH:
+            fail("model", f"nested deeper than {MAX_DEPTH} levels")
+        for v in value.values() if isinstance(value, dict) else value:
+            check_depth(v, depth + 1)
+
+
+def show(v) -> str:
+    if isinstance(v, str):
+        return json.dumps(v[:40])
+    if isinstance(v, (list, tuple)):
+        return f"{len(v)} items"
+    return "an object" if isinstance(v, dict) else repr(v)
+
+
+def get(obj: dict, key: str, at: str, ok, expected):
+    """obj[key] if it passes `ok` (a missing key counts as None); at + key names the field."""
+    v = obj.get(key)
+    if key not in obj or not ok(v):
+        fail(at + key, f"expected {expected}, got {show(v) if key in obj else 'undefined'}")
+    return v
 
 
 def validate(doc) -> list[Layer]:
     """Check every field of a model document; return its dequantized layers."""
+    check_depth(doc)
     if not isinstance(doc, dict):
-        raise DigitnetError("expected a JSON object")
-    if doc.get("format") != FORMAT:
-        raise DigitnetError(f"format: expected {FORMAT!r}, got {doc.get('format')!r}")
-    fv = doc.get("formatVersion")
-    if type(fv) is not int or fv != FORMAT_VERSION:
-        raise DigitnetError(f"formatVersion: expected {FORMAT_VERSION}, got {fv!r}")
-    version = doc.get("version")
-    if not isinstance(version, str) or not SEMVER.match(version):
-        raise DigitnetError(f"version: expected a semver X.Y.Z string, got {version!r}")
-    if not isinstance(doc.get("metadata"), dict):
-        raise DigitnetError("metadata: expected an object")
-    specs = doc.get("layers")
-    if not isinstance(specs, list) or not specs:
-        raise DigitnetError("layers: expected a non-empty array")
-    layers, prev = [], INPUTS
+        fail("model", f"expected an object, got {show(doc)}")
+    get(doc, "format", "", lambda v: isinstance(v, str) and v == FORMAT, f'"{FORMAT}"')
+    get(doc, "formatVersion", "", lambda v: is_number(v) and v == FORMAT_VERSION, FORMAT_VERSION)
+    get(
+        doc,
+        "version",
+        "",
+        lambda v: isinstance(v, str) and SEMVER.fullmatch(v) is not None,
+        "an ASCII X.Y.Z version",
+    )
+    get(doc, "metadata", "", lambda v: isinstance(v, dict), "an object")
+    specs = get(doc, "layers", "", lambda v: isinstance(v, list) and v, "a non-empty array")
+    layers, width = [], INPUTS
     for k, spec in enumerate(specs):
-        last = k == len(specs) - 1
-        layers.append(validate_layer(spec, f"layers[{k}]", prev, last))
-        prev = spec["outputs"]
-    if prev != CLASSES:
-        raise DigitnetError(f"layers[{len(specs) - 1}].outputs: expected {CLASSES}, got {prev}")
+        layer, width = validate_layer(spec, k, width, k == len(specs) - 1)
+        layers.append(layer)
     return layers
 
 
-def validate_layer(spec, where: str, inputs: int, last: bool) -> Layer:
-    if not isinstance(spec, dict):
-        raise DigitnetError(f"{where}: expected an object")
-    for key in ("inputs", "outputs"):
-        v = spec.get(key)
-        if type(v) is not int or v <= 0:
-            raise DigitnetError(f"{where}.{key}: expected a positive integer, got {v!r}")
-    if spec["inputs"] != inputs:
-        raise DigitnetError(
-            f"{where}.inputs: expected {inputs} (the previous layer's outputs)"
-            f", got {spec['inputs']}"
-        )
-    i, o = spec["inputs"], spec["outputs"]
-    act = "softmax" if last else "relu"
-    if spec.get("activation") != act:
-        raise DigitnetError(f"{where}.activation: expected {act!r}, got {spec.get('activation')!r}")
-    raw = spec.get("weights")
-    if not isinstance(raw, str):
-        raise DigitnetError(f"{where}.weights: expected a base64 string")
+def is_size(v) -> bool:
+    """A positive integer as JSON Schema counts integers: 784.0 is 784."""
+    f = as_float(v)
+    return f is not None and f > 0 and f.is_integer()
+
+
+def as_float(v) -> float | None:
+    """The double JavaScript would hold for a number (a huge int overflows to infinity)."""
+    if not is_number(v):
+        return None
     try:
-        q = np.frombuffer(base64.b64decode(raw, validate=True), dtype=np.int8)
-    except (binascii.Error, ValueError):
-        raise DigitnetError(f"{where}.weights: invalid base64") from None
-    if q.size != i * o:
-        raise DigitnetError(f"{where}.weights: decodes to {q.size} bytes, expected {i}*{o}={i * o}")
-    if (q == -128).any():
-        raise DigitnetError(f"{where}.weights: value -128 outside -127..127")
-    has_scales, has_scale = "scales" in spec, "scale" in spec
-    if has_scales == has_scale:
-        raise DigitnetError(f"{where}: expected exactly one of 'scales' (per-channel) or 'scale'")
-    if has_scales:
-        scale = numbers(spec["scales"], f"{where}.scales", o, positive=True)
-    else:
-        scale = numbers([spec["scale"]], f"{where}.scale", 1, positive=True)
-    bias = numbers(spec.get("bias"), f"{where}.bias", o)
-    weights = q.astype(np.float64).reshape(i, o) * scale  # broadcast: one scale per output
-    return Layer(weights, bias, act)
+        return float(v)
+    except OverflowError:
+        return math.inf if v > 0 else -math.inf
 
 
-def numbers(values, where: str, count: int, positive: bool = False) -> np.ndarray:
-    kind = "finite positive numbers" if positive else "finite numbers"
-    ok = (
-        isinstance(values, list)
-        and len(values) == count
-        and all(
-            type(v) in (int, float) and math.isfinite(v) and (v > 0 or not positive) for v in values
-        )
+def is_scale(v) -> bool:
+    """Positive, and 127 * scale finite: int8 values reach +-127 and every weight is finite."""
+    f = as_float(v)
+    return f is not None and f > 0 and f * 127 < math.inf
+
+
+def is_finite(v) -> bool:
+    f = as_float(v)
+    return f is not None and math.isfinite(f)
+
+
+def validate_layer(spec, k: int, width: int, last: bool) -> tuple[Layer, int]:
+    """Layer k, whose inputs must be `width`; returns it and its outputs."""
+    at = f"layers[{k}]."
+    if not isinstance(spec, dict):
+        fail(f"layers[{k}]", f"expected an object, got {show(spec)}")
+    i = get(spec, "inputs", at, lambda v: is_number(v) and v == width, width)
+    o = get(
+        spec,
+        "outputs",
+        at,
+        (lambda v: is_number(v) and v == CLASSES) if last else is_size,
+        CLASSES if last else "a positive integer",
     )
-    if not ok:
-        got = f"{len(values)} items" if isinstance(values, list) else type(values).__name__
-        bad = ""
-        if isinstance(values, list):
-            wrong = [
-                j
-                for j, v in enumerate(values)
-                if not (type(v) in (int, float) and math.isfinite(v) and (v > 0 or not positive))
-            ]
-            bad = f" (item {wrong[0]} is {values[wrong[0]]!r})" if wrong else ""
-        raise DigitnetError(f"{where}: expected {count} {kind}, got {got}{bad}")
-    return np.array(values, dtype=np.float64)
+    i, o = int(i), int(o)
+    act = "softmax" if last else "relu"
+    get(spec, "activation", at, lambda v: isinstance(v, str) and v == act, f'"{act}"')
+    per_channel = "scales" in spec
+    if per_channel == ("scale" in spec):
+        fail(f"{at}scales", 'expected exactly one of "scales" and "scale"')
+    what = "positive number with 127*s finite"
+    if per_channel:
+        scale = numbers(spec, "scales", at, o, is_scale, what)
+    else:
+        scale = float(get(spec, "scale", at, is_scale, f"a {what}"))
+    bias = numbers(spec, "bias", at, o, is_finite, "finite number")
+    q = int8_weights(
+        get(spec, "weights", at, lambda v: isinstance(v, str), "a base64 string"),
+        i * o,
+        f"{at}weights",
+    )
+    weights = q.astype(np.float64).reshape(i, o) * scale  # broadcast: one scale per output
+    return Layer(weights, bias, act), o
+
+
+def numbers(spec: dict, key: str, at: str, count: int, ok, what: str) -> np.ndarray:
+    """spec[key]: `count` numbers passing `ok`; the length first (the likelier mistake)."""
+    values = get(spec, key, at, lambda v: isinstance(v, list) and len(v) == count, f"{count} items")
+    for j, v in enumerate(values):
+        if not ok(v):
+            fail(f"{at}{key}[{j}]", f"expected a {what}, got {show(v)}")
+    return np.array([float(v) for v in values], dtype=np.float64)
+
+
+def int8_weights(text: str, count: int, field: str) -> np.ndarray:
+    """Canonical base64 (RFC 4648: padded, no whitespace, unused bits zero) of `count` int8
+    values in -127..127. Only the canonical text passes: it must re-encode to itself."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raw = None
+    if raw is None or base64.b64encode(raw).decode("ascii") != text:
+        fail(field, "expected canonical base64")
+    if len(raw) != count:
+        fail(field, f"expected {count} bytes, got {len(raw)}")
+    q = np.frombuffer(raw, dtype=np.int8)
+    bad = np.flatnonzero(q == -128)
+    if bad.size:
+        fail(field, f"byte {int(bad[0])} is -128 (expected -127..127)")
+    return q
