@@ -120,6 +120,26 @@ def test_published_versions_verify_and_reach_recorded_accuracy(mnist):
         assert acc == entry["int8Accuracy"] == m.metadata["int8Accuracy"]
 
 
+def test_the_parity_schema_requires_logits_exactly_in_format_2(run_dir, tmp_path):
+    import jsonschema
+
+    dest = tmp_path / "fx"
+    assert cli.main([*export_args(run_dir, dest), "--version", "0.3.0"]) == 0
+    schema = json.loads((FIXTURES / "parity.schema.json").read_text())
+    doc = json.loads((dest / "weights/0.3.0/parity.json").read_text())
+    assert doc["formatVersion"] == 2 and all(len(c["logits"]) == 10 for c in doc["cases"])
+    jsonschema.validate(doc, schema)
+    del doc["cases"][0]["logits"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(doc, schema)
+    doc["formatVersion"] = 1
+    with pytest.raises(jsonschema.ValidationError):  # logits in a format 1 file: not format 1
+        jsonschema.validate(doc, schema)
+    for case in doc["cases"]:
+        case.pop("logits", None)
+    jsonschema.validate(doc, schema)
+
+
 def test_published_files_follow_their_json_schemas():
     import jsonschema  # a test dependency (nox -s tests installs it)
 
