@@ -1,4 +1,5 @@
-"""Evaluation for the CLI and the model card: accuracy, per class, confusion, shift robustness."""
+"""Evaluation for the CLI and the model card: accuracy, per class, confusion, and the robustness
+suite (digitnet.robustness: shifts, rotations, scales, thinning, thickening, elastic, worst)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,29 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import augment
+from . import robustness
 from .data import Split
 
 SHIFTS = (2, 3, 4)
 
 Classifier = Callable[[np.ndarray], np.ndarray]  # (N, 28, 28) uint8 -> (N,) predicted classes
+
+# What report() prints beside each robustness key: the transform and its stated parameters.
+DESCRIPTIONS = {
+    "shift2": "shifted 2 px (fixed compass directions)",
+    "shift3": "shifted 3 px",
+    "shift4": "shifted 4 px",
+    "rotateMinus20": "rotated 20° clockwise about the centre of mass",
+    "rotateMinus10": "rotated 10° clockwise",
+    "rotate10": "rotated 10° counter-clockwise",
+    "rotate20": "rotated 20° counter-clockwise",
+    "scale80": "scaled 0.8 about the centre of mass",
+    "scale120": "scaled 1.2",
+    "thinning": "grey erosion, 3x3",
+    "thickening": "grey dilation, 3x3",
+    "elastic": "elastic distortion, seed 0",
+    "worst": "the worst of these",
+}
 
 
 def evaluate(classify: Classifier, test: Split) -> dict:
@@ -20,15 +38,13 @@ def evaluate(classify: Classifier, test: Split) -> dict:
     confusion = np.zeros((10, 10), dtype=np.int64)
     np.add.at(confusion, (labels, pred), 1)
     per_class = confusion.diagonal() / np.maximum(confusion.sum(axis=1), 1)
-    shifted = {
-        str(d): float((classify(augment.fixed_shift(test.images, d)) == labels).mean())
-        for d in SHIFTS
-    }
+    suite = robustness.accuracies(classify, test.images, labels)
     return {
         "accuracy": float((pred == labels).mean()),
         "perClassAccuracy": [round(float(a), 4) for a in per_class],
         "confusion": confusion.tolist(),
-        "shiftRobustness": shifted,
+        "shiftRobustness": {str(d): suite[f"shift{d}"] for d in SHIFTS},
+        "robustness": suite,
     }
 
 
@@ -40,6 +56,11 @@ def report(result: dict) -> str:
     lines += [
         f"  {d:>2}: " + "".join(f"{c:>6}" for c in row) for d, row in enumerate(result["confusion"])
     ]
-    lines.append("robustness (test digits shifted by exactly N px, zero-filled):")
+    lines.append("shift robustness (test digits shifted by exactly N px, zero-filled):")
     lines += [f"  {d} px: {a:.2%}" for d, a in result["shiftRobustness"].items()]
+    lines.append("robustness suite (accuracy on the test digits transformed; fixtures/FORMAT.md):")
+    lines += [
+        f"  {name:<14}{acc:>8.2%}  {DESCRIPTIONS.get(name, '')}".rstrip()
+        for name, acc in result["robustness"].items()
+    ]
     return "\n".join(lines)
