@@ -378,3 +378,129 @@ def test_write_cases_writes_a_readable_file(tmp_path, monkeypatch):
         grid(data["cases"][0]["expected"]), block(1.0, range(5, 25), range(5, 25))
     )
     assert sorted(p.name for p in path.parent.iterdir()) == ["cases.json"]
+
+
+# --- the vectorised twin against the spec written out in plain Python (issue 14, item 8) -------
+
+
+def spec_preprocess(rgba: bytes, width: int, height: int, ink: str):
+    """PREPROCESS.md step by step with Python floats, one pixel and one term at a time: slow,
+    and obviously the spec. The twin must give exactly these bits."""
+
+    def ink_at(x, y):
+        r, g, b, a = rgba[4 * (y * width + x) : 4 * (y * width + x) + 4]
+        if ink == "alpha":
+            return a / 255
+        lum = (r + g + b) / 765
+        return (a / 255) * (1 - lum) if ink == "dark" else (a / 255) * lum
+
+    inked = [(x, y) for y in range(height) for x in range(width) if ink_at(x, y) > 0.05]
+    if not inked:
+        return None
+    x0, x1 = min(x for x, _ in inked), max(x for x, _ in inked)
+    y0, y1 = min(y for _, y in inked), max(y for _, y in inked)
+    w, h = x1 - x0 + 1, y1 - y0 + 1
+    long = max(w, h)
+    other = max(1, (40 * min(w, h) + long) // (2 * long))
+    tw, th = (20, other) if w >= h else (other, 20)
+
+    def triples(n, t):  # the spec's loop, as it reads
+        out, i, j, pos = [], 0, 0, 0
+        while i < t and j < n:
+            end = min((i + 1) * n, (j + 1) * t)
+            out.append((i, j, end - pos))
+            i, j, pos = i + (end == (i + 1) * n), j + (end == (j + 1) * t), end
+        return out
+
+    rows = [[0.0] * tw for _ in range(h)]
+    for k in range(h):
+        for i, j, wt in triples(w, tw):
+            rows[k][i] = rows[k][i] + wt * ink_at(x0 + j, y0 + k)
+    img = [[0.0] * tw for _ in range(th)]
+    for m, k, wt in triples(h, th):
+        for i in range(tw):
+            img[m][i] = img[m][i] + wt * rows[k][i]
+    left, top = (28 - tw) // 2, (28 - th) // 2
+    mass = sx = sy = 0.0
+    for m in range(th):
+        for i in range(tw):
+            img[m][i] = min((img[m][i] / (w * h)) * 1.25, 1.0)
+            mass, sx, sy = mass + img[m][i], sx + (left + i) * img[m][i], sy + (top + m) * img[m][i]
+    dx, dy = math.floor(14 - sx / mass + 0.5), math.floor(14 - sy / mass + 0.5)
+    out = [0.0] * 784
+    for m in range(th):
+        for i in range(tw):
+            x, y = left + i + dx, top + m + dy
+            if 0 <= x < 28 and 0 <= y < 28:
+                out[y * 28 + x] = img[m][i]
+    return out
+
+
+def random_canvas(rng, width, height) -> bytes:
+    """Strokes of varied alpha on random colours, some pixels faint, many empty."""
+    rgba = rng.integers(0, 256, (height, width, 4), dtype=np.uint8)
+    keep = rng.random((height, width)) < rng.choice([0.02, 0.3, 0.9])
+    rgba[..., 3] = np.where(keep, rgba[..., 3], rng.integers(0, 14, (height, width)))
+    return rgba.tobytes()
+
+
+SHAPES = [(1, 1), (1, 7), (7, 1), (3, 3), (13, 29), (29, 13), (40, 1), (1, 40), (61, 3)]
+SHAPES += [(300, 1), (1, 300), (90, 2), (45, 45), (28, 28), (20, 20), (41, 39)]
+
+
+@pytest.mark.parametrize("band", [pre.BAND, 1, 7])  # 1 and 7 pixels: many bands, ragged ends
+def test_twin_is_the_spec_bit_for_bit(monkeypatch, band):
+    monkeypatch.setattr(pre, "BAND", band)
+    rng = np.random.default_rng(14)
+    for width, height in SHAPES:
+        for ink in pre.INKS:
+            rgba = random_canvas(rng, width, height)
+            want, got = (
+                spec_preprocess(rgba, width, height, ink),
+                preprocess(rgba, width, height, ink),
+            )
+            where = f"{width}x{height} {ink}"
+            if want is None:
+                assert got is None, where
+            else:
+                assert np.asarray(want).view(np.uint64).tolist() == got.view(np.uint64).tolist(), (
+                    where
+                )
+
+
+def test_vectorised_overlaps_are_the_spec_loop():
+    for n, t in [(1, 1), (2, 3), (3, 2), (7, 20), (20, 7), (280, 20), (20, 280), (997, 20)]:
+        dest, src, weight = pre.overlap_arrays(n, t)
+        i = j = pos = 0
+        want = []
+        while i < t and j < n:
+            end = min((i + 1) * n, (j + 1) * t)
+            want.append((i, j, end - pos))
+            i, j, pos = i + (end == (i + 1) * n), j + (end == (j + 1) * t), end
+        assert list(zip(dest.tolist(), src.tolist(), weight.tolist())) == want, (n, t)
+
+
+def test_sequential_sums_run_in_order_not_pairwise():
+    # 1 + 2^-53 + 2^-53 + ... : summed left to right each tiny term is lost (ties to even);
+    # a pairwise or reordered sum keeps some of them. The spec's order loses them all.
+    terms = np.array([1.0] + [2.0**-53] * 63)
+    srcs, weights = np.arange(64)[None, :], np.ones((1, 64), np.int64)
+    assert pre.sequential_sums(terms[None, :], srcs, weights)[0, 0] == 1.0
+    assert math.fsum(terms) != 1.0  # the exact sum differs: the order is what decides
+
+
+def test_large_canvases_are_read_in_bands(monkeypatch):
+    # peak memory stays near the canvas's own bytes: no full-canvas float64 array
+    import tracemalloc
+
+    width, height = 2048, 1024
+    rgba = np.zeros((height, width, 4), np.uint8)
+    rgba[100:900, 200:1800, 3] = 255
+    rgba = rgba.tobytes()
+    tracemalloc.start()
+    try:
+        preprocess(rgba, width, height, "dark")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 2**20, peak  # a float64 per pixel would be 16 MiB, int64 RGBA 64 MiB

@@ -4,6 +4,12 @@ Follows fixtures/PREPROCESS.md step by step. Every float operation is the one th
 the order it names, so the JS version and this one agree bit for bit: elementwise NumPy ops are
 single IEEE float64 operations, and every sum runs sequentially in the spec's order (never
 `np.sum`, which is pairwise, nor `@`, which may use FMA and blocking).
+
+Sequential sums are vectorised with `np.cumsum`, which NumPy documents as a running sum (unlike
+`np.sum`): each destination pixel's terms are laid out in their order, padded at the end with
+zero terms (adding +0.0 leaves a sum unchanged), and the last column of the running sum is the
+spec's sum. The canvas is read in bands of rows, so memory stays a few MB above the canvas's own
+bytes whatever its size, as in the JS twin.
 """
 
 from __future__ import annotations
@@ -40,13 +46,13 @@ def preprocess(rgba, width, height, ink="alpha"):
 def preprocess_steps(rgba, width, height, ink="alpha") -> tuple[np.ndarray, Steps] | None:
     """`preprocess` plus the discrete decisions it took."""
     pixels = check(rgba, width, height, ink)
-    amount = ink_of(pixels, ink)
-    box = bounding_box(amount > THRESHOLD)
+    box = ink_box(pixels, ink)
     if box is None:
         return None
     x0, y0, w, h = box
     tw, th = scaled_size(w, h)
-    scaled = resample(amount[y0 : y0 + h, x0 : x0 + w], tw, th)
+    rows = resample_rows(pixels[y0 : y0 + h, x0 : x0 + w], ink, tw)
+    scaled = resample_columns(rows, th) / (w * h)
     scaled = np.minimum(scaled * GAIN, 1.0)
     ox, oy = (SIDE - tw) // 2, (SIDE - th) // 2
     cx, cy = centre_of_mass(scaled, ox, oy)
@@ -96,19 +102,53 @@ def check(rgba, width, height, ink) -> np.ndarray:
     return pixels.reshape(int(height), int(width), 4)
 
 
+BAND = 1 << 18  # pixels per band of rows: bounds the temporaries (a few MB each)
+# ink > THRESHOLD in alpha mode is a / 255 > 0.05; a / 255 grows with a, so it is a >= this
+ALPHA_MIN = int(np.argmax(np.arange(256) / 255 > THRESHOLD))
+
+
 def ink_of(pixels: np.ndarray, ink: str) -> np.ndarray:
     """Ink per pixel, float64 in [0, 1] (spec step 1: the exact operation order matters)."""
-    p = pixels.astype(np.int64)
-    alpha = p[..., 3] / 255
+    alpha = pixels[..., 3] / 255
     if ink == "alpha":
         return alpha
-    lum = (p[..., 0] + p[..., 1] + p[..., 2]) / 765
+    s = np.add(pixels[..., 0], pixels[..., 1], dtype=np.uint16)  # r + g + b, exact in uint16
+    s += pixels[..., 2]
+    lum = s / 765
     return alpha * (1 - lum) if ink == "dark" else alpha * lum
+
+
+def has_ink(pixels: np.ndarray, ink: str) -> np.ndarray:
+    """ink_of(pixels, ink) > THRESHOLD (alpha mode compares bytes: the same answer, faster)."""
+    if ink == "alpha":
+        return pixels[..., 3] >= ALPHA_MIN
+    return ink_of(pixels, ink) > THRESHOLD
+
+
+def bands(height: int, width: int, per_row: int = 1) -> range:
+    """Start rows of bands of about BAND pixels (each pixel costing per_row values)."""
+    return range(0, height, max(1, BAND // max(1, width * per_row)))
+
+
+def ink_box(pixels: np.ndarray, ink: str) -> tuple[int, int, int, int] | None:
+    """The bounding box of ink > THRESHOLD, read band by band (spec step 2)."""
+    height, width = pixels.shape[:2]
+    cols, rows = np.zeros(width, bool), np.zeros(height, bool)
+    step = bands(height, width).step
+    for top in range(0, height, step):
+        mask = has_ink(pixels[top : top + step], ink)
+        cols |= mask.any(axis=0)
+        rows[top : top + step] = mask.any(axis=1)
+    return box_of(cols, rows)
 
 
 def bounding_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
     """(x0, y0, w, h) of the True pixels, or None when there are none."""
-    cols, rows = np.flatnonzero(mask.any(axis=0)), np.flatnonzero(mask.any(axis=1))
+    return box_of(mask.any(axis=0), mask.any(axis=1))
+
+
+def box_of(cols: np.ndarray, rows: np.ndarray) -> tuple[int, int, int, int] | None:
+    cols, rows = np.flatnonzero(cols), np.flatnonzero(rows)
     if cols.size == 0:
         return None
     x0, y0 = int(cols[0]), int(rows[0])
@@ -122,35 +162,68 @@ def scaled_size(w: int, h: int) -> tuple[int, int]:
     return (BOX, other) if w >= h else (other, BOX)
 
 
-def overlaps(n: int, t: int) -> list[tuple[int, int, int]]:
-    """(dest, src, weight) for resampling n source pixels onto t destination pixels.
+def overlap_arrays(n: int, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dest, src, weight) arrays for resampling n source pixels onto t destination pixels.
 
     In units where the line is n*t long, destination pixel i covers [i*n, (i+1)*n) and source
     pixel j covers [j*t, (j+1)*t); the weight is the length of their overlap, an exact integer.
-    The triples come ordered by dest, then by src.
+    The boundaries of both grids, merged, cut the line into the overlaps, ordered by dest, then
+    by src.
     """
-    triples = []
-    i = j = pos = 0
-    while i < t and j < n:
-        end_i, end_j = (i + 1) * n, (j + 1) * t
-        end = min(end_i, end_j)
-        triples.append((i, j, end - pos))
-        pos = end
-        i += end == end_i
-        j += end == end_j
-    return triples
+    ends = np.sort(
+        np.concatenate((np.arange(1, t + 1, dtype=np.int64) * n, np.arange(1, n + 1) * t))
+    )
+    ends = ends[np.concatenate(([True], ends[1:] != ends[:-1]))]  # a shared boundary once
+    starts = np.concatenate(([0], ends[:-1]))
+    return starts // n, starts // t, ends - starts
+
+
+def overlaps(n: int, t: int) -> list[tuple[int, int, int]]:
+    """overlap_arrays as a list of (dest, src, weight) triples."""
+    return list(zip(*(a.tolist() for a in overlap_arrays(n, t))))
+
+
+def padded_terms(n: int, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """(src, weight), each (t, K): row i lists dest i's sources in order, then (0, 0) pads."""
+    dest, src, weight = overlap_arrays(n, t)
+    counts = np.bincount(dest, minlength=t)
+    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    slot = np.arange(dest.size) - first[dest]
+    srcs, weights = np.zeros((t, counts.max()), np.int64), np.zeros((t, counts.max()), np.int64)
+    srcs[dest, slot], weights[dest, slot] = src, weight
+    return srcs, weights
+
+
+def sequential_sums(values: np.ndarray, srcs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """out[..., i] = sum over k, in order, of weights[i, k] * values[..., srcs[i, k]]: each
+    product one float64 multiplication, each sum a running sum from the first term."""
+    return np.cumsum(weights * values[..., srcs], axis=-1)[..., -1]
+
+
+def resample_rows(region: np.ndarray, ink: str, tw: int) -> np.ndarray:
+    """Each row of a (h, w, 4) pixel region resampled to tw ink values, band by band."""
+    h, w = region.shape[:2]
+    srcs, weights = padded_terms(w, tw)
+    rows = np.empty((h, tw))
+    step = bands(h, w + srcs.size, 2).step  # the ink, then the terms and their running sums
+    for top in range(0, h, step):
+        rows[top : top + step] = sequential_sums(
+            ink_of(region[top : top + step], ink), srcs, weights
+        )
+    return rows
+
+
+def resample_columns(rows: np.ndarray, th: int) -> np.ndarray:
+    """The (h, tw) rows resampled to th, each sum running down its column."""
+    srcs, weights = padded_terms(rows.shape[0], th)
+    return sequential_sums(rows.T, srcs, weights).T
 
 
 def resample(box: np.ndarray, tw: int, th: int) -> np.ndarray:
     """Area-weighted means of `box` (h, w) on a (th, tw) grid: rows first, then columns."""
     h, w = box.shape
-    rows = np.zeros((h, tw))
-    for i, j, weight in overlaps(w, tw):  # each rows[:, i] sums its sources left to right
-        rows[:, i] += weight * box[:, j]
-    out = np.zeros((th, tw))
-    for m, k, weight in overlaps(h, th):  # each out[m, :] sums its rows top to bottom
-        out[m] += weight * rows[k]
-    return out / (w * h)
+    rows = sequential_sums(box, *padded_terms(w, tw))
+    return resample_columns(rows, th) / (w * h)
 
 
 def centre_of_mass(scaled: np.ndarray, ox: int, oy: int) -> tuple[float, float]:
