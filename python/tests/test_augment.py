@@ -20,14 +20,28 @@ def test_shift_moves_ink_and_fills_with_zeros():
     assert not out[0, :2].any() and not out[0, :, 25:].any()  # vacated rows/columns are zero
 
 
+def offsets(before, after):
+    """Each image's (dx, dy), read from where its ink starts (the ink stays in frame)."""
+    d = []
+    for a, b in zip(before, after):
+        (ys, xs), (ys2, xs2) = np.nonzero(a), np.nonzero(b)
+        d.append((xs2.min() - xs.min(), ys2.min() - ys.min()))
+    return np.array(d)
+
+
 def test_random_shift_keeps_ink_in_frame_and_is_independent_per_image():
-    imgs = blob()
-    rng = np.random.default_rng(3)
+    imgs = blob(400)
+    edge = {}
     for sigma in (0.0, 1.5):
-        out = augment.random_shift(imgs, rng, 4, sigma)
+        out = augment.random_shift(imgs, np.random.default_rng(3), 4, sigma)
         assert np.array_equal(out.sum(axis=(1, 2)), imgs.sum(axis=(1, 2)))  # mass kept
-        moved = [not np.array_equal(a, b) for a, b in zip(out, imgs)]
-        assert 0 < sum(moved) < len(imgs) or sigma == 0.0
+        d = offsets(imgs, out)
+        assert np.abs(d).max() <= 4
+        assert np.array_equal(augment.shift(imgs, d[:, 0], d[:, 1]), out)  # exactly those shifts
+        assert len({tuple(v) for v in d}) > 25  # independent per image, not one offset for all
+        edge[sigma] = float((np.abs(d) == 4).mean())  # offsets at the limit, either axis
+    # uniform over -4..4: 2/9 of offsets at the limit; a rounded normal(0, 1.5): about 2 %
+    assert 0.15 < edge[0.0] < 0.3 and edge[1.5] < 0.06
 
 
 def test_fixed_shift_is_exactly_that_distance():
