@@ -54,9 +54,9 @@ def portability(session: nox.Session, numpy: str) -> None:
     under every NumPy CPU path this machine has (test_portability.py)."""
     install_python(session, "pytest", "jsonschema")
     if numpy == "oldest":
-        python = session.run("python", "-c", "import sys; print(sys.version_info[:2])", silent=True)
-        version = OLDEST_NUMPY[tuple(int(v) for v in python.strip("()\n ").split(","))]
-        session.install(f"numpy=={version}")
+        which = "import sys; print('%d.%d' % sys.version_info[:2])"
+        python = session.run("python", "-c", which, silent=True).strip()
+        session.install(f"numpy=={OLDEST_NUMPY[python]}")
     else:
         session.install("--upgrade", "numpy")
     session.run("python", "-c", "import numpy; print('numpy', numpy.__version__)")
