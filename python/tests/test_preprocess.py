@@ -48,7 +48,10 @@ def test_single_pixel_becomes_a_centred_block_shifted_half_up():
     # 1x1 box -> 20x20 block of min(1.25, 1) at 4..23; centre 13.5 -> shift floor(1.0) = 1
     out = grid(preprocess(canvas(1, 1, {(0, 0): 255}), 1, 1))
     np.testing.assert_array_equal(out, block(1.0, range(5, 25), range(5, 25)))
-    assert round(14 - 13.5) == 0  # the trap: Python's round would have left it at 4..23
+    # the trap: the centre is exactly on the half, 14 - 13.5 = 0.5, and the shift rounds it up
+    # (Python's round would give 0 and leave the block at 4..23)
+    steps = pre.preprocess_steps(canvas(1, 1, {(0, 0): 255}), 1, 1)[1]
+    assert (steps.centre, steps.shift) == ((13.5, 13.5), (1, 1))
 
 
 def spec_shift(frame):
@@ -95,7 +98,9 @@ def test_negative_half_rounds_up_not_to_even():
         + block(0.25, range(19, 23), range(13, 17))
     )
     np.testing.assert_array_equal(out, want)
-    assert round(-1.5) == -2  # what a round-half-to-even twin would have done
+    # on the half: 14 - 15.5 = -1.5 exactly, rounded up to -1 (half to even would give -2)
+    steps = pre.preprocess_steps(canvas(5, 1, {(0, 0): 51, (3, 0): 102, (4, 0): 51}), 5, 1)[1]
+    assert (steps.centre, steps.shift) == ((15.5, 13.5), (-1, 1))
 
 
 def test_positive_half_above_one_and_dark_and_light_ink():
@@ -108,7 +113,9 @@ def test_positive_half_above_one_and_dark_and_light_ink():
         rgba = bytes(b for g in rgb for b in (g, g, g, 255))
         out = grid(preprocess(rgba, 4, 1, ink))
         levels = [(1 - 3 * g / 765) if ink == "dark" else 3 * g / 765 for g in rgb]
-        assert levels[2] == pytest.approx(0.2)  # ink 0.2 up to float rounding
+        # the twin's ink step is the spec's formula to the bit (dark: a hair under 0.2)
+        ink_row = pre.ink_of(np.frombuffer(rgba, np.uint8).reshape(1, 4, 4), ink)[0]
+        assert ink_row.tolist() == levels
         want = np.zeros((28, 28))
         for j, level in enumerate(levels):
             want[12:17, 8 + 5 * j : 13 + 5 * j] = min(level * 1.25, 1.0)
