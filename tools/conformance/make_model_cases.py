@@ -164,6 +164,7 @@ def model_level_cases():
     for description, doc in [
         ("an empty file", ""),
         ("only whitespace", " \n"),
+        ("not JSON, over two lines (V8 quotes it: the error must stay one line)", "x\ny"),
         ("null", "null"),
         ("a number", "42"),
         ("a string", '"digitnet-mlp"'),
