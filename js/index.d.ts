@@ -57,11 +57,10 @@ export interface Model {
   /**
    * Probabilities of the digits 0-9 for one image: 784 intensities, row-major 28x28, 0 for
    * background and 1 for ink (MNIST bytes / 255). Any array-like of numbers works.
-   * Finite values outside [0, 1] are accepted and computed as defined (no clamping), though
-   * the model only ever saw [0, 1].
-   * Every call returns a new array.
+   * Values outside [0, 1] (NaN and infinities too) are refused: pixel bytes must be divided
+   * by 255. Every call returns a new array.
    * @throws {TypeError} if `x` is not array-like or an element is not a number.
-   * @throws {RangeError} if `x` does not have 784 elements or an element is NaN or infinite.
+   * @throws {RangeError} if `x` does not have 784 elements or an element is outside [0, 1].
    */
   predict(x: ArrayLike<number>): Float64Array;
   /** Like `predict`, also returning the hidden activations and the logits (new arrays). */
@@ -70,11 +69,14 @@ export interface Model {
 }
 
 /**
- * Check a `digitnet-mlp` v1 model (the parsed object or its JSON text) and dequantize it.
+ * Check a `digitnet-mlp` v1 model (its bytes as strict UTF-8, its JSON text or the parsed
+ * object) by FORMAT.md's loader rules and dequantize it.
  * @throws {TypeError} naming the field, e.g.
- *   "loadModel: layers[1].scales: expected 64 finite positive numbers, got 63".
+ *   "loadModel: layers[1].scales: expected 64 items, got 63 items".
+ * @throws {SyntaxError} for bytes that are not UTF-8 or text that is not JSON
+ *   ("loadModel: model: invalid JSON (...)").
  */
-export function loadModel(json: ModelFile | object | string): Model;
+export function loadModel(json: ModelFile | object | string | Uint8Array | ArrayBuffer): Model;
 
 export interface PreprocessOptions {
   /**
