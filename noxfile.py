@@ -37,6 +37,9 @@ def train(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Python tests (pytest), including a short real training run on MNIST."""
     install_python(session, "pytest", "jsonschema", "hypothesis")
+    # test_publish.py kills exports at each system call with strace (skipped without it).
+    if not shutil.which("strace") and not apt_install(session, "strace"):
+        session.warn("strace not found: test_publish.py's kill tests will be skipped")
     # The CPU-path test runs in the portability sessions, under the oldest and newest NumPy.
     skip = "--ignore=python/tests/test_portability.py"
     session.run("pytest", "python/tests", skip, *session.posargs)
@@ -132,18 +135,24 @@ def parity(session: nox.Session) -> None:
     session.run("python", "-m", "digitnet.parity", *session.posargs)
 
 
+def apt_install(session: nox.Session, package: str) -> bool:
+    """Install a Debian package with apt-get, when running as root on Debian (as CI does)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return False
+    apt = {"DEBIAN_FRONTEND": "noninteractive"}
+    session.run("apt-get", "update", "-qq", external=True, env=apt)
+    session.run("apt-get", "install", "-y", "-qq", package, external=True, env=apt)
+    return True
+
+
 def chromium(session: nox.Session) -> str:
     """Debian's Chromium (or $CHROMIUM) for e2e: installed with apt-get when missing and root."""
     path = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    if not os.path.exists(path):
-        if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("apt-get"):
-            session.error(
-                f"{path} not found: install Debian's Chromium (sudo apt-get install chromium) "
-                "or run this session as root to have it installed"
-            )
-        apt = {"DEBIAN_FRONTEND": "noninteractive"}
-        session.run("apt-get", "update", "-qq", external=True, env=apt)
-        session.run("apt-get", "install", "-y", "-qq", "chromium", external=True, env=apt)
+    if not os.path.exists(path) and not apt_install(session, "chromium"):
+        session.error(
+            f"{path} not found: install Debian's Chromium (sudo apt-get install chromium) "
+            "or run this session as root to have it installed"
+        )
     return path
 
 

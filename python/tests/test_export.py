@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from conftest import write_dataset
 
-from digitnet import cli, data, export, reference, verify
+from digitnet import cli, publish, reference, verify
 from digitnet.errors import DigitnetError
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -61,29 +61,6 @@ def test_existing_version_is_refused_and_nothing_changes(run_dir, tmp_path, caps
     assert snapshot(dest) == before
 
 
-def test_interrupted_export_leaves_no_partial_version(run_dir, tmp_path, monkeypatch):
-    run, data_dir = run_dir
-    dest = tmp_path / "fx"
-    real = export.write_atomic
-    calls = []
-
-    def dies_on_second_file(path, blob):
-        calls.append(path)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        real(path, blob)
-
-    monkeypatch.setattr(export, "write_atomic", dies_on_second_file)
-    with pytest.raises(KeyboardInterrupt):
-        ds = data.load(data_dir)
-        params = cli.load_checkpoint(run)
-        meta = json.loads((run / "metrics.json").read_text())
-        export.export(params, "2.0.0", ds, meta, False, "test", dest)
-    assert not (dest / "weights" / "2.0.0").exists()
-    assert list((dest / "weights").iterdir()) == []  # no staging folder left behind
-    assert not (dest / "index.json").exists()
-
-
 def test_verify_fails_on_a_flipped_byte(run_dir, tmp_path):
     dest = tmp_path / "fx"
     assert cli.main([*export_args(run_dir, dest), "--version", "0.2.0"]) == 0
@@ -111,7 +88,7 @@ def test_model_file_size_budget(run_dir, tmp_path, capsys):
 def test_published_versions_verify_and_reach_recorded_accuracy(mnist):
     dest = FIXTURES
     assert verify.verify(dest)
-    index = export.read_index(dest)
+    index = publish.read_index(dest)
 
     for version, entry in index["weights"].items():
         m = reference.load_model(dest / "weights" / version / "model.json")
@@ -144,7 +121,7 @@ def test_published_files_follow_their_json_schemas():
     import jsonschema  # a test dependency (nox -s tests installs it)
 
     dest = FIXTURES
-    for version in export.read_index(dest)["weights"]:
+    for version in publish.read_index(dest)["weights"]:
         for name in ("model", "parity"):
             schema = json.loads((dest / f"{name}.schema.json").read_text())
             doc = json.loads((dest / "weights" / version / f"{name}.json").read_text())

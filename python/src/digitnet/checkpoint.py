@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from numpy.lib import format as npy
 
-from . import export, model
+from . import model, storage
 from .errors import DigitnetError
 
 NAME = "checkpoint.npz"
@@ -46,7 +46,7 @@ def dumps(params: model.Params) -> bytes:
 
 def save(path: Path, params: model.Params) -> None:
     """Write atomically, readable as the user's umask allows."""
-    export.write_atomic(path, dumps(params))
+    storage.write_atomic(path, dumps(params))
 
 
 def load(path: Path) -> model.Params:

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import checkpoint, data, export, model, reference, runs, train, verify
+from . import checkpoint, data, export, model, publish, reference, runs, storage, train, verify
 from .errors import DigitnetError
 from .evaluate import evaluate, report
 
@@ -46,7 +46,7 @@ def cmd_train(args) -> None:
             "command": "digitnet " + shlex.join(args.argv),
         }
         checkpoint.save(out / CHECKPOINT, params)
-        export.write_atomic(out / METRICS, json.dumps(metrics, indent=2).encode() + b"\n")
+        storage.write_atomic(out / METRICS, json.dumps(metrics, indent=2).encode() + b"\n")
     print(
         f"float test accuracy {metrics['test_accuracy']:.2%}; wrote {out / CHECKPOINT} "
         f"and {out / METRICS}"
@@ -99,6 +99,13 @@ def cmd_evaluate(args) -> None:
 
 
 def cmd_export(args) -> None:
+    # Cleaned up after killed exports, and an existing version refused, before any work.
+    notes, completed = publish.prepare(Path(args.dest), args.version)
+    for note in notes:
+        print(note)
+    if completed:
+        print(f"published {args.version} in {Path(args.dest) / 'weights' / args.version}")
+        return
     run = Path(args.run_dir)
     params = load_checkpoint(run)
     meta = read_metrics(run)

@@ -1,29 +1,20 @@
-"""Publish a trained run as an immutable weights version, and verify every published version.
-
-Layout and formats: fixtures/FORMAT.md. A version's files are written into a temporary folder
-that is renamed into place; fixtures/index.json is updated last, so an interrupted export
-leaves no partial version and the index only ever names complete ones.
-"""
+"""Turn a trained run into a weights version: the int8 model file, its parity cases and its
+card (fixtures/FORMAT.md), then publish them (publish.py) as one transaction."""
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
-import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
-from . import conformance, quantize, reference
+from . import conformance, publish, quantize, reference
 from .data import Dataset, Split
 from .errors import DigitnetError
 from .evaluate import evaluate
 
-INDEX = "index.json"
-CARD = "card.json"
 MAX_MODEL_BYTES = 150_000
 DEFAULT_PER_CHANNEL = False
 PARITY_FORMAT = "digitnet-parity"
@@ -109,78 +100,6 @@ def parity_document(model: reference.Model, data: Dataset) -> dict:
     }
 
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def read_index(dest: Path) -> dict:
-    path = dest / INDEX
-    if not path.exists():
-        return {"format": "digitnet-index", "formatVersion": 1, "weights": {}}
-    try:
-        index = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
-        raise DigitnetError(f"{path}: unreadable index ({e})") from None
-    if not isinstance(index, dict) or not isinstance(index.get("weights"), dict):
-        raise DigitnetError(f"{path}: weights: expected an object of versions")
-    return index
-
-
-def umask() -> int:
-    """The process's umask (022 usually). Files get 0666 and folders 0777 without it, as open()
-    and mkdir() would give: mkstemp's and mkdtemp's 0600/0700 would hide published files and
-    metrics from web servers and other users."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-            os.fchmod(f.fileno(), 0o666 & ~umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def publish(dest: Path, version: str, files: dict[str, bytes], summary: dict) -> Path:
-    """Write a new version folder atomically, then record it in the index."""
-    if not reference.SEMVER.match(version):
-        raise DigitnetError(f"--version: {version!r} is not semver X.Y.Z")
-    index = read_index(dest)
-    target = dest / "weights" / version
-    if target.exists() or version in index["weights"]:
-        raise DigitnetError(
-            f"{target}: version {version} is already published and never "
-            "changes; choose a new version"
-        )
-    (dest / "weights").mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=dest / "weights", prefix=f".{version}.tmp-"))
-    try:
-        for name, data in files.items():
-            write_atomic(staging / name, data)
-        os.chmod(staging, 0o777 & ~umask())
-        os.rename(staging, target)  # atomic; fails rather than merge if target appeared meanwhile
-    except BaseException:
-        for f in staging.glob("*"):
-            f.unlink()
-        staging.rmdir()
-        raise
-    entry = {
-        **summary,
-        "files": {n: {"sha256": sha256(d), "size": len(d)} for n, d in files.items()},
-    }
-    index["weights"][version] = entry
-    write_atomic(dest / INDEX, json.dumps(index, indent=2).encode("utf-8") + b"\n")
-    return target
-
-
 def measured(model: reference.Model, test: Split) -> dict:
     """What `metadata` records of the int8 model's behaviour on the test set. Digits are read from
     the exact logits, so `digitnet verify` recomputes the same values on any machine."""
@@ -201,8 +120,8 @@ def export(
     params, version: str, data: Dataset, run_meta: dict, per_channel: bool, command: str, dest: Path
 ) -> tuple[Path, dict]:
     """Quantize, evaluate and publish; returns the version folder and its model-card metadata."""
-    if not reference.SEMVER.match(version):
-        raise DigitnetError(f"--version: {version!r} is not semver X.Y.Z")
+    if publish.prepare(dest, version)[1]:  # refuse a published version before any work
+        raise DigitnetError(f"{version}: already published by an interrupted export")
     probe = reference.load_model(model_document(params, version, per_channel, {}))
     created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     metadata = {  # the model card's essentials; the whole file must stay <= 150,000 bytes
@@ -213,7 +132,7 @@ def export(
         "dataSha256": run_meta["data_sha256"],
         "command": command,
         "createdAt": created,
-        "card": CARD,
+        "card": publish.CARD,
     }
     doc = model_document(params, version, per_channel, metadata)
     model_bytes = dumps(doc)
@@ -236,12 +155,6 @@ def export(
     files = {
         "model.json": model_bytes,
         "parity.json": dumps(parity_document(model, data)),
-        CARD: json.dumps(full_card, indent=1).encode("utf-8") + b"\n",
+        publish.CARD: json.dumps(full_card, indent=1).encode("utf-8") + b"\n",
     }
-    summary = {
-        "createdAt": created,
-        "floatAccuracy": metadata["floatAccuracy"],
-        "int8Accuracy": metadata["int8Accuracy"],
-        "quantization": metadata["quantization"],
-    }
-    return publish(dest, version, files, summary), metadata
+    return publish.publish(dest, version, files, metadata), metadata

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import conformance, data, export, reference
+from . import conformance, data, publish, reference
 from .errors import DigitnetError
 from .preprocess import preprocess
 
@@ -212,10 +212,10 @@ def read_cases(path: Path) -> list[dict]:
 
 def rows_for(fixtures: Path, mutant: str | None) -> list[Row]:
     """Every row of the table; a fixtures folder with nothing to check is an error, not a pass."""
-    index = export.read_index(fixtures)
+    index = publish.read_index(fixtures)
     versions = sorted(index["weights"])
     if not versions:
-        raise DigitnetError(f"{fixtures / export.INDEX}: no published versions to check")
+        raise DigitnetError(f"{fixtures / publish.INDEX}: no published versions to check")
     cases = read_cases(fixtures / "preprocess" / "cases.json")
     ds = data.load()
     with tempfile.TemporaryDirectory() as tmp:

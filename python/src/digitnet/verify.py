@@ -21,11 +21,12 @@ import numpy as np
 
 from . import conformance, data, reference
 from .errors import DigitnetError
-from .export import CARD, INDEX, PARITY_FORMAT, measured, read_index, sha256
+from .export import PARITY_FORMAT, measured
+from .publish import CARD, INDEX, SUMMARY, read_index
+from .publish import VERSION_FILES as FILES
+from .storage import sha256
 
-FILES = ("model.json", "parity.json", CARD)  # every version has exactly these
 SHA256 = re.compile(r"[0-9a-f]{64}")
-SUMMARY = ("createdAt", "floatAccuracy", "int8Accuracy", "quantization")  # index = metadata
 METRICS_SKIPPED = (
     "skipped: recomputing accuracy, per-class accuracy, confusion and robustness"
     " ({why}); everything else was checked"

@@ -1,0 +1,208 @@
+"""Publishing is one transaction: killed at any write, fsync, mkdir or rename, interrupted by
+Ctrl-C or SIGTERM, or raced by another export, the fixtures folder holds the versions it held
+before, or those and the whole new one; running the export again completes it, and verify
+passes. The kills are real: strace delivers the signal on entry to the Nth such system call."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import write_dataset
+
+from digitnet import cli, publish, verify
+
+STRACE = shutil.which("strace")
+needs_strace = pytest.mark.skipif(STRACE is None, reason="strace not installed (nox installs it)")
+STEPS = "mkdir,write,fsync,rename"  # every system call that changes the fixtures folder
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    """A tiny run, and a fixtures folder that already holds version 0.1.0."""
+    root = tmp_path_factory.mktemp("publish")
+    data = write_dataset(root / "data", n_train=64, n_test=40)
+    run = root / "run"
+    assert cli.main(["train", "--data", str(data), "--epochs", "1", "--out", str(run)]) == 0
+    base = root / "base"
+    assert (
+        cli.main(["export", str(run), "--version", "0.1.0", "--dest", str(base), *data_arg(data)])
+        == 0
+    )
+    return run, data, base
+
+
+def data_arg(data: Path) -> list[str]:
+    return ["--data", str(data)]
+
+
+def export_cmd(setup, dest: Path, version: str) -> list[str]:
+    run, data, _ = setup
+    return [sys.executable, "-m", "digitnet", "export", str(run), "--version", version,
+            "--dest", str(dest), *data_arg(data)]  # fmt: skip
+
+
+def fresh(setup, tmp_path) -> Path:
+    dest = tmp_path / "fixtures"
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(setup[2], dest)
+    return dest
+
+
+def visible(dest: Path) -> dict[str, bytes]:
+    """What readers see: every file outside hidden (staging, temporary, lock) names."""
+    return {
+        str(p.relative_to(dest)): p.read_bytes()
+        for p in sorted(dest.rglob("*"))
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(dest).parts)
+    }
+
+
+def leftovers(dest: Path) -> list[str]:
+    hidden = [p for p in dest.rglob(".*") if p.name != publish.LOCK]
+    return sorted(str(p.relative_to(dest)) for p in hidden)
+
+
+def published(dest: Path) -> list[str]:
+    return sorted(json.loads((dest / "index.json").read_text())["weights"])
+
+
+def verify_ok(dest: Path, data: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "digitnet", "verify", "--dest", str(dest), *data_arg(data)],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0 and "VERIFY OK" in proc.stdout, proc.stderr
+
+
+def assert_before_or_after(dest: Path, before: dict[str, bytes], version: str) -> bool:
+    """The published versions are the old ones, or those and the whole new one; a version folder
+    is published when the index lists it (killed between the folder's rename and the index's,
+    the folder is whole but not yet published: the next export indexes it)."""
+    now = visible(dest)
+    if published(dest) == ["0.1.0"]:
+        folder = {k: v for k, v in now.items() if k.startswith(f"weights/{version}/")}
+        assert {k: v for k, v in now.items() if k not in folder} == before
+        assert sorted(folder) in (
+            [],
+            [f"weights/{version}/{n}" for n in sorted(publish.VERSION_FILES)],
+        )
+        return False
+    assert published(dest) == sorted(["0.1.0", version])
+    assert {k: v for k, v in now.items() if k in before and k != "index.json"} == {
+        k: v for k, v in before.items() if k != "index.json"
+    }
+    assert sorted(k for k in now if k.startswith(f"weights/{version}/")) == [
+        f"weights/{version}/{n}" for n in sorted(publish.VERSION_FILES)
+    ]
+    return True
+
+
+def kill_points(setup, tmp_path, syscall: str):
+    """Yield (n, killed fixtures folder) for the nth `syscall` of an export, n = 1, 2, ...
+    until an export makes fewer than n (strace counts each system call separately)."""
+    for n in range(1, 100):
+        dest = fresh(setup, tmp_path)
+        killed = subprocess.run(
+            [STRACE, "-f", "-qq", "-o", "/dev/null", "-e", f"trace={syscall}", "-e",
+             f"inject={syscall}:signal=KILL:when={n}", *export_cmd(setup, dest, "0.2.0")],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if killed.returncode == 0:
+            return
+        yield n, dest
+
+
+@needs_strace
+@pytest.mark.parametrize("syscall", STEPS.split(","))
+def test_killed_at_every_step_then_run_again(setup, tmp_path, capsys, syscall):
+    _, data, base = setup
+    before = visible(base)
+    outcomes = []
+    for n, dest in kill_points(setup, tmp_path, syscall):
+        outcomes.append(assert_before_or_after(dest, before, "0.2.0"))
+        capsys.readouterr()
+        again = cli.main(export_cmd(setup, dest, "0.2.0")[3:])
+        said = capsys.readouterr()
+        if outcomes[-1]:
+            assert again == 2 and "already published" in said.err, (n, said)
+        else:  # published now, by this run or by completing the killed one's folder
+            assert again == 0 and "published 0.2.0" in said.out, (n, said)
+        assert leftovers(dest) == [] and published(dest) == ["0.1.0", "0.2.0"]
+        assert verify.verify(dest, str(data))
+    assert len(outcomes) >= {"mkdir": 2, "write": 4, "fsync": 8, "rename": 5}[syscall]
+    # Killed early, nothing is published; once the index's rename (the commit) has happened, the
+    # version is: never the other way round.
+    assert not outcomes[0] and outcomes == sorted(outcomes)
+
+
+@needs_strace
+@pytest.mark.parametrize("signal", ["INT", "TERM"])
+def test_interrupted_at_each_rename_leaves_no_trace(setup, tmp_path, signal):
+    """Ctrl-C or SIGTERM: rolled back (or, after the index's rename, complete), nothing left."""
+    _, data, base = setup
+    before = visible(base)
+    for n in range(1, 6):  # three files, the folder, the index
+        dest = fresh(setup, tmp_path)
+        proc = subprocess.run(
+            [STRACE, "-f", "-qq", "-o", "/dev/null", "-e", "trace=rename", "-e",
+             f"inject=rename:signal={signal}:when={n}", *export_cmd(setup, dest, "0.2.0")],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert proc.returncode != 0, f"rename {n}: not interrupted"
+        assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+        done = assert_before_or_after(dest, before, "0.2.0")
+        assert done == (n == 5), f"rename {n}"
+        assert leftovers(dest) == []
+        verify_ok(dest, data)
+
+
+@needs_strace
+def test_two_racing_exports_both_land(setup, tmp_path):
+    _, data, _ = setup
+    dest = fresh(setup, tmp_path)
+    stall = [STRACE, "-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync", "-e",
+             "inject=fsync:delay_enter=1500000:when=1"]  # fmt: skip
+    first = subprocess.Popen([*stall, *export_cmd(setup, dest, "0.3.0")], stderr=subprocess.PIPE)
+    second = subprocess.run(export_cmd(setup, dest, "0.4.0"), capture_output=True, text=True)
+    _, first_err = first.communicate()
+    assert first.returncode == 0 and second.returncode == 0, (first_err, second.stderr)
+    assert published(dest) == ["0.1.0", "0.3.0", "0.4.0"]
+    verify_ok(dest, data)
+
+
+def test_an_existing_version_is_refused_before_any_work(setup, tmp_path, capsys):
+    dest = fresh(setup, tmp_path)
+    missing_run = tmp_path / "no-such-run"
+    assert cli.main(["export", str(missing_run), "--version", "0.1.0", "--dest", str(dest)]) == 2
+    assert "0.1.0 is already published" in capsys.readouterr().err  # the run was never read
+
+
+def test_the_next_export_cleans_up_after_killed_ones(setup, tmp_path, capsys):
+    run, data, _ = setup
+    dest = fresh(setup, tmp_path)
+    (dest / "weights/.0.5.0.tmp-dead").mkdir()
+    (dest / ".index.json.dead").write_text("{")
+    shutil.copytree(dest / "weights/0.1.0", dest / "weights/0.6.0")  # renamed, never indexed
+    doc = json.loads((dest / "weights/0.6.0/model.json").read_text())
+    (dest / "weights/0.6.0/model.json").write_text(json.dumps({**doc, "version": "0.6.0"}))
+    args = ["export", str(run), "--version", "0.7.0", "--dest", str(dest), *data_arg(data)]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "removed" in out and ".0.5.0.tmp-dead" in out and ".index.json.dead" in out
+    assert "indexed 0.6.0: an interrupted export had written it whole" in out
+    assert leftovers(dest) == [] and published(dest) == ["0.1.0", "0.6.0", "0.7.0"]
+
+
+def test_an_unindexed_partial_folder_is_named_not_removed(setup, tmp_path, capsys):
+    run, data, _ = setup
+    dest = fresh(setup, tmp_path)
+    (dest / "weights/0.8.0").mkdir()
+    (dest / "weights/0.8.0/model.json").write_text("{}")
+    args = ["export", str(run), "--version", "0.9.0", "--dest", str(dest), *data_arg(data)]
+    assert cli.main(args) == 2
+    assert "weights/0.8.0: not in index.json and not a whole version" in capsys.readouterr().err
+    assert (dest / "weights/0.8.0/model.json").exists()
