@@ -54,3 +54,51 @@ def test_fixed_shift_is_exactly_that_distance():
             dy, dx = ys2.min() - ys.min(), xs2.min() - xs.min()
             assert max(abs(dx), abs(dy)) == d
     assert np.array_equal(augment.fixed_shift(imgs, 3, 5), augment.fixed_shift(imgs, 3, 5))
+
+
+def test_warp_through_an_identity_bank_changes_nothing():
+    imgs = blob(20)
+    bank = augment.warp_bank(np.random.default_rng(0), 4, 0.0, 4.0, 0.0, 0.0, 0.0)
+    out = augment.warp(imgs, bank, np.arange(20) % 4, chunk=7)  # chunks that do not divide 20
+    assert np.array_equal(out, imgs)
+
+
+def test_warp_bank_draws_what_it_is_asked_for():
+    rng = np.random.default_rng(1)
+    y, x = np.mgrid[0:28, 0:28].reshape(2, -1)
+    bank = augment.warp_bank(rng, 200, 1.5, 4.0, 0.0, 0.0, 0.0)
+    sx = bank.index % augment.CANVAS + bank.fx - augment.MARGIN
+    sy = bank.index // augment.CANVAS + bank.fy - augment.MARGIN
+    rms = np.sqrt(((sx - x) ** 2 + (sy - y) ** 2).mean() / 2)
+    assert abs(rms - 1.5) < 0.05  # the elastic field's RMS displacement per axis
+    step = np.diff((sx - x).reshape(200, 28, 28), axis=2)
+    assert np.sqrt((step**2).mean()) < 0.5  # smooth: neighbours move alike (noise: 2.1 px)
+    bank = augment.warp_bank(rng, 200, 0.0, 4.0, 15.0, 0.0, 0.0)
+    sx = bank.index % augment.CANVAS + bank.fx - augment.MARGIN
+    sy = bank.index // augment.CANVAS + bank.fy - augment.MARGIN
+    # a pure rotation about the centre keeps every pixel's distance to it
+    r0 = np.hypot(x - 13.5, y - 13.5)
+    assert np.abs(np.hypot(sx - 13.5, sy - 13.5) - r0).max() < 1e-3
+    angle = np.degrees(np.arctan2(sy[:, 0] - 13.5, sx[:, 0] - 13.5) + 3 * np.pi / 4)
+    assert 12 < np.abs(angle).max() <= 15.01  # corner (0, 0) turned by up to ±15°
+
+
+def test_warp_moves_ink_as_its_map_says():
+    img = np.zeros((1, 28, 28), np.uint8)
+    img[0, 10, 10] = 200
+    bank = augment.warp_bank(np.random.default_rng(0), 1, 0.0, 4.0, 0.0, 0.0, 0.0)
+    moved = augment.WarpBank(bank.index + 1, bank.fx, bank.fy + np.float32(0.5))
+    out = augment.warp(img, moved, np.array([0]))[0]  # reads 1 px right, half a px down
+    assert out[10, 9] == 100 and out[9, 9] == 100 and out.sum() == 200
+
+
+def test_random_thickness_dilates_and_erodes_the_fractions_asked():
+    imgs = blob(1000)
+    out = augment.random_thickness(imgs, np.random.default_rng(2), 0.3, 0.1)
+    thick = (out > imgs).any(axis=(1, 2))
+    thin = (out < imgs).any(axis=(1, 2))
+    assert not (thick & thin).any()
+    assert 0.25 < thick.mean() < 0.35 and 0.06 < thin.mean() < 0.14
+    assert np.array_equal(out[thick], augment.morphology(imgs[thick], np.maximum))
+    assert np.array_equal(out[thin], augment.morphology(imgs[thin], np.minimum))
+    assert np.array_equal(out[~thick & ~thin], imgs[~thick & ~thin])

@@ -64,3 +64,31 @@ def test_weight_average_forgets_its_random_start():
     out = train.unbiased(averaged, start, train.DEFAULT, steps=1)
     assert np.allclose(out[0][0], 1.0, atol=1e-3) and np.allclose(out[0][1], 1.0, atol=1e-3)
     assert train.unbiased(averaged, start, train.DEFAULT, steps=20_000) is averaged
+
+
+def test_augmenter_warps_part_of_the_pool_each_epoch_and_keeps_the_rest():
+    imgs = np.zeros((400, 28, 28), np.uint8)
+    imgs[:, 8:20, 12:16] = 200
+    recipe = dataclasses.replace(
+        train.DEFAULT,
+        warp_bank=50,
+        elastic_rms=1.0,
+        rotate=10.0,
+        warp_refresh=0.25,
+        clean=0.0,
+        thicken=0.0,
+        thin=0.0,
+        max_shift=0,
+    )
+    aug = train.Augmenter(imgs, recipe, np.random.default_rng(0))
+    first = aug.epoch()
+    changed = (first != imgs).any(axis=(1, 2))
+    assert 0.15 < changed.mean() < 0.35  # about a quarter warped in the first epoch
+    second = aug.epoch()
+    kept = (second == first).all(axis=(1, 2))
+    assert kept[changed].mean() > 0.6  # a warped digit mostly keeps its warp for a few epochs
+    assert (second != imgs).any(axis=(1, 2)).mean() > changed.mean()  # the pool fills up
+    plain = train.Augmenter(
+        imgs, dataclasses.replace(recipe, warp_bank=0), np.random.default_rng(0)
+    )
+    assert np.array_equal(plain.epoch(), imgs)  # no warps, no shifts: the digits as they are

@@ -27,6 +27,23 @@ class Recipe:
     # shifts (the test digits are centred) with enough large ones for robustness to sloppy input
     shift_sigma: float = 1.3
     clean_copy: bool = False  # also train on the unshifted images each epoch
+    # Warps (augment.warp_bank): a bank of `warp_bank` random maps, each an affine map (rotation
+    # in ±rotate degrees, scale in [1 - scale, 1 + scale], shear in ±shear) plus a smooth elastic
+    # field (RMS displacement elastic_rms px, correlated over elastic_sigma px). A pool holds a
+    # warped copy of every digit; each epoch re-warps a `warp_refresh` fraction of it, and a
+    # `clean` fraction of the epoch's digits is taken unwarped. 0 maps: no warping.
+    warp_bank: int = 0
+    elastic_rms: float = 0.0
+    elastic_sigma: float = 4.0
+    rotate: float = 0.0
+    scale: float = 0.0
+    shear: float = 0.0
+    warp_refresh: float = 0.25
+    clean: float = 0.0
+    # stroke thickness: each epoch, 3x3 grey dilation of a `thicken` fraction of the digits and
+    # erosion of a `thin` fraction (people draw thicker and thinner than MNIST's writers)
+    thicken: float = 0.0
+    thin: float = 0.0
     ema: float = 0.999  # if > 0, return an exponential moving average of the weights
     beta1: float = 0.9
     beta2: float = 0.999
@@ -79,6 +96,38 @@ def cosine(recipe: Recipe, progress: float) -> float:
     )
 
 
+class Augmenter:
+    """Each epoch's training images: warped (from the pool), thickened or thinned, shifted."""
+
+    def __init__(self, images: np.ndarray, recipe: Recipe, rng: np.random.Generator):
+        self.images, self.r, self.rng = images, recipe, rng
+        self.bank = None
+        if recipe.warp_bank:
+            self.bank = augment.warp_bank(
+                rng,
+                recipe.warp_bank,
+                recipe.elastic_rms,
+                recipe.elastic_sigma,
+                recipe.rotate,
+                recipe.scale,
+                recipe.shear,
+            )
+            self.pool = images.copy()  # refreshed below: warped digits accumulate epoch by epoch
+
+    def epoch(self) -> np.ndarray:
+        r, rng, x = self.r, self.rng, self.images
+        if self.bank is not None:
+            redo = np.flatnonzero(rng.random(len(x)) < r.warp_refresh)
+            choice = rng.integers(0, len(self.bank.index), len(redo))
+            self.pool[redo] = augment.warp(x[redo], self.bank, choice)
+            x = self.pool
+            if r.clean:
+                x = np.where((rng.random(len(x)) < r.clean)[:, None, None], self.images, x)
+        if r.thicken or r.thin:
+            x = augment.random_thickness(x, rng, r.thicken, r.thin)
+        return augment.random_shift(x, rng, r.max_shift, r.shift_sigma)
+
+
 def train(
     data: Dataset,
     recipe: Recipe = DEFAULT,
@@ -100,9 +149,10 @@ def train(
     steps_per_epoch = math.ceil(n / recipe.batch_size)
     total = steps_per_epoch * recipe.epochs
     history, started = [], time.perf_counter()
+    augmenter = Augmenter(images, recipe, rng)
     for epoch in range(1, recipe.epochs + 1):
         t0 = time.perf_counter()
-        shifted = augment.random_shift(images, rng, recipe.max_shift, recipe.shift_sigma)
+        shifted = augmenter.epoch()
         x_all = np.concatenate([images, shifted]) if recipe.clean_copy else shifted
         y_all = np.concatenate([labels, labels]) if recipe.clean_copy else labels
         order = rng.permutation(n)
