@@ -202,3 +202,12 @@ def release_check(session: nox.Session) -> None:
     install_python(session, "build")
     session.run("digitnet", "data", "fetch", silent=True)
     session.run("python", "tools/release_check.py", *session.posargs)
+
+
+@nox.session
+def pin(session: nox.Session) -> None:
+    """Pin a published weights version in both packages: `nox -s pin -- X.Y.Z` (verifies it
+    first, on MNIST: the recorded accuracies are what CHANGELOG.md and the READMEs will say)."""
+    install_python(session)
+    session.run("digitnet", "data", "fetch", silent=True)
+    session.run("python", "tools/pin.py", *session.posargs)

@@ -17,15 +17,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import changelog
 import dist
+import pin
 
 ROOT = Path(__file__).resolve().parents[1]
 TAG = re.compile(r"(engine|py)-v(\d+\.\d+\.\d+)")  # X.Y.Z, as every version here
 RELEASE_TAGS = ("engine-v*", "py-v*")
 PUBLISHED = ("fixtures/weights", "fixtures/preprocess")  # published files never change
 PACKAGE_JSON = "js/package.json"
+PACKAGE_LOCK = "js/package-lock.json"
 INIT = "python/src/digitnet/__init__.py"
 INDEX = "fixtures/index.json"
+BUNDLED = pin.BUNDLED  # the Python package's copies of published model.json files
+LICENSES = ("LICENSE", "python/LICENSE", "js/LICENSE")  # the packages ship copies of the root's
 
 
 class CheckFailed(Exception):
@@ -141,13 +146,206 @@ def check_pin(root: Path) -> str:
             f"js/model.json: differs from {fixture} (SHA-256 {sha256(shipped)}, pinned {sha}); "
             f"copy {fixture} there"
         )
-    # The model card ships beside the model when the package has one: the published card too.
+    # The model card ships beside the model (the demo and metadata.card read it).
     card = f"fixtures/weights/{version}/card.json"
     shipped_card = read_or_none(root / "js" / "card.json")
-    if shipped_card is not None and shipped_card != read_or_none(root / card):
-        problems.append(f"js/card.json: differs from {card}; copy {card} there")
+    if shipped_card is None or shipped_card != read_or_none(root / card):
+        what = "missing" if shipped_card is None else "differs from " + card
+        problems.append(f"js/card.json: {what}; copy {card} there (nox -s pin does)")
     fail_if(problems)
     return f"weights {version} pinned, listed and shipped as js/model.json (SHA-256 {sha[:12]}...)"
+
+
+def js_pin(root: Path) -> str:
+    pin_doc = read_json(root, PACKAGE_JSON).get("digitnet")
+    version = pin_doc.get("weightsVersion") if isinstance(pin_doc, dict) else None
+    if not isinstance(version, str):
+        raise CheckFailed(f"{PACKAGE_JSON}: no digitnet.weightsVersion")
+    return version
+
+
+def bundled_versions(root: Path) -> list[str]:
+    """The version folders under python/src/digitnet/weights, oldest first."""
+    return pin.bundled(root)
+
+
+def pinned_weights(root: Path, kind: str) -> str:
+    """The weights a package pins: js/package.json's, or the newest the wheel bundles."""
+    if kind == "engine":
+        return js_pin(root)
+    versions = bundled_versions(root)
+    if not versions:
+        raise CheckFailed(f"{BUNDLED}: the Python package bundles no weights (nox -s pin does)")
+    return versions[-1]
+
+
+def releasing(root: Path, tag: str | None) -> list[tuple[str, str]]:
+    """(package, version) being released: the tag's, or both packages' current versions."""
+    match = TAG.fullmatch(tag or "")
+    if match:
+        return [("engine" if match.group(1) == "engine" else "python", match.group(2))]
+    return [
+        ("engine", str(read_json(root, PACKAGE_JSON).get("version"))),
+        ("python", init_version(root)),
+    ]
+
+
+def check_lock(root: Path) -> str:
+    """f. js/package-lock.json says what js/package.json says (npm ci installs from the lock)."""
+    package, lock = read_json(root, PACKAGE_JSON), read_json(root, PACKAGE_LOCK)
+    packages = lock.get("packages") if isinstance(lock.get("packages"), dict) else {}
+    top = packages.get("", {})
+    problems = [
+        f"{PACKAGE_LOCK}: {key} is {lock.get(key)!r}, {PACKAGE_JSON} says {package.get(key)!r}"
+        for key in ("name", "version")
+        if lock.get(key) != package.get(key)
+    ]
+    keys = ("name", "version", "license", "dependencies", "devDependencies", "engines")
+    problems += [
+        f'{PACKAGE_LOCK}: packages[""].{key} is {top.get(key)!r}, {PACKAGE_JSON} says '
+        f"{package.get(key)!r} (run npm install in js/)"
+        for key in keys
+        if top.get(key) != package.get(key)
+    ]
+    for name, spec in {
+        **package.get("dependencies", {}),
+        **package.get("devDependencies", {}),
+    }.items():
+        locked = packages.get(f"node_modules/{name}", {}).get("version")
+        if locked is None or (pin.VERSION.fullmatch(spec) and locked != spec):
+            problems.append(
+                f"{PACKAGE_LOCK}: {name} is locked at {locked}, {PACKAGE_JSON} wants {spec}"
+            )
+    fail_if(problems)
+    return f"{PACKAGE_LOCK} agrees with {PACKAGE_JSON} (version {package.get('version')})"
+
+
+def check_bundled(root: Path) -> str:
+    """g. The wheel bundles the pinned weights, each bundled version byte for byte as published,
+    and every package ships the repository's LICENSE."""
+    versions, pinned = bundled_versions(root), js_pin(root)
+    listed = read_json(root, INDEX).get("weights", {})
+    problems = []
+    for version in versions:
+        rel, fixture = f"{BUNDLED}/{version}/model.json", f"fixtures/weights/{version}/model.json"
+        data = read_or_none(root / rel)
+        if version not in listed:
+            problems.append(f"{rel}: weights {version} are not published in {INDEX}")
+        elif data is None:
+            problems.append(f"{rel}: missing (the folder is there)")
+        elif data != read_or_none(root / fixture):
+            problems.append(f"{rel}: differs from {fixture}; copy it (nox -s pin does)")
+    if not versions:
+        problems.append(f"{BUNDLED}: no bundled weights; run nox -s pin -- {pinned}")
+    elif versions[-1] != pinned:
+        problems.append(
+            f"{BUNDLED}: the newest bundled weights are {versions[-1]}, {PACKAGE_JSON} pins "
+            f"{pinned} (run nox -s pin -- {pinned})"
+        )
+    licence = read_or_none(root / LICENSES[0])
+    problems += [
+        f"{rel}: differs from {LICENSES[0]} (the package ships a copy)"
+        for rel in LICENSES[1:]
+        if licence is None or read_or_none(root / rel) != licence
+    ]
+    fail_if(problems)
+    return f"the Python package bundles {', '.join(versions)}; LICENSE in every package"
+
+
+def committed_files(root: Path) -> list[str]:
+    version = js_pin(root)
+    files = [
+        f"fixtures/weights/{version}/{name}" for name in ("model.json", "parity.json", "card.json")
+    ]
+    files += [
+        INDEX,
+        PACKAGE_JSON,
+        PACKAGE_LOCK,
+        "js/model.json",
+        "js/card.json",
+        INIT,
+        changelog.PATH,
+    ]
+    return files + [f"{BUNDLED}/{v}/model.json" for v in bundled_versions(root)]
+
+
+def check_committed(root: Path) -> str:
+    """h. The pinned weights, their index entry and every file that pins them are committed as
+    they are: a release is built from the commit, not from a working tree."""
+    problems = []
+    files = committed_files(root)
+    for rel in files:
+        at_head = git(root, "cat-file", "blob", f"HEAD:{rel}")
+        if at_head.returncode != 0:
+            problems.append(f"{rel}: not committed (git add it and commit)")
+        elif read_or_none(root / rel) != at_head.stdout:
+            problems.append(f"{rel}: differs from the last commit; commit it")
+    fail_if(problems)
+    return (
+        f"weights {js_pin(root)} and the {len(files)} files that publish and pin them are committed"
+    )
+
+
+def check_changelog(root: Path, tag: str | None) -> str:
+    """i. CHANGELOG.md has a dated entry for the version being released, naming its weights."""
+    lines = changelog.read(root)
+    problems, said = [], []
+    for kind, version in releasing(root, tag):
+        title = changelog.SECTIONS[kind]
+        entry = changelog.find(lines, kind, version)
+        if entry is None:
+            problems.append(f"{changelog.PATH}: no '### [{version}] - YYYY-MM-DD' under {title!r}")
+            continue
+        if not entry.date or not changelog.DATE.fullmatch(entry.date):
+            problems.append(f"{changelog.PATH}:{entry.heading + 1}: {version} has no release date")
+        if not any(line.startswith("- ") for line in entry.body(lines)):
+            problems.append(f"{changelog.PATH}:{entry.heading + 1}: {version} lists no change")
+        named, pinned = changelog.weights_of(lines, kind, version), pinned_weights(root, kind)
+        if named != pinned:
+            problems.append(
+                f"{changelog.PATH}: {title[3:]} {version} names weights {named}, but the package "
+                f"pins {pinned} (add '- Weights `{pinned}` ...'; nox -s pin does)"
+            )
+        said.append(f"{title[3:]} {version}")
+    fail_if(problems)
+    return f"{changelog.PATH} has {' and '.join(said)}"
+
+
+def check_accuracy(root: Path, tag: str | None) -> str:
+    """j. The pinned weights are not less accurate than the previous release's (int8 test
+    accuracy, test digits shifted by 3 px; 0.05 points of slack) unless the entry says why."""
+    lines = changelog.read(root)
+    problems, said = [], []
+    for kind, version in releasing(root, tag):
+        pinned, previous = (
+            pinned_weights(root, kind),
+            changelog.previous_weights(lines, kind, version),
+        )
+        name = changelog.SECTIONS[kind][3:]
+        if previous is None:
+            said.append(f"{name} {version}: no earlier release to compare with")
+            continue
+        release, was = previous
+        try:
+            worse = pin.regressions(root, pinned, was)
+        except pin.PinError as e:
+            raise CheckFailed(str(e)) from None
+        entry = changelog.find(lines, kind, version)
+        if not worse:
+            said.append(
+                f"{name} {version}: weights {pinned} at least as accurate as {was} ({release})"
+            )
+        elif entry is not None and entry.states_regression(lines):
+            said.append(f"{name} {version}: weights {pinned} below {was}, and its entry says why")
+        else:
+            problems.append(
+                f"fixtures/weights/{pinned}: {name} {version} pins weights less accurate than "
+                f"{was}, pinned by {name} {release}: {'; '.join(worse)} (more than 0.05 points); "
+                f"pin better weights or say why in its {changelog.PATH} entry: "
+                "'- Accuracy regression: ...'"
+            )
+    fail_if(problems)
+    return "; ".join(said)
 
 
 def previous_release(root: Path) -> str | None:
@@ -264,9 +462,26 @@ def check_packages(root: Path, tag: str | None) -> str:
     return "\n".join(report)
 
 
+def changelog_check(check):
+    """A CHANGELOG.md that cannot be read or parsed fails the check, in one line."""
+
+    def run(root: Path, tag: str | None) -> str:
+        try:
+            return check(root, tag)
+        except changelog.ChangelogError as e:
+            raise CheckFailed(str(e)) from None
+
+    return run
+
+
 CHECKS = {
     "tag": lambda root, tag: check_tag(root, tag),
     "pin": lambda root, tag: check_pin(root),
+    "lock": lambda root, tag: check_lock(root),
+    "bundled": lambda root, tag: check_bundled(root),
+    "committed": lambda root, tag: check_committed(root),
+    "changelog": changelog_check(check_changelog),
+    "accuracy": changelog_check(check_accuracy),
     "published": lambda root, tag: check_published(root),
     "parity": lambda root, tag: check_parity(root),
     "packages": check_packages,

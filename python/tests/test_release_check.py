@@ -77,13 +77,17 @@ def tiny_model(version: str, seed: int = 0) -> tuple[str, dict]:
     return text, case
 
 
-def add_version(root: Path, version: str, seed: int = 0) -> str:
-    """Write fixtures/weights/<version>/ and list it in fixtures/index.json; the model's SHA-256."""
+def add_version(
+    root: Path, version: str, seed: int = 0, int8: float = 0.99, shift3: float = 0.96
+) -> str:
+    """Write fixtures/weights/<version>/ and list it in fixtures/index.json; the model's SHA-256.
+    The card records the accuracies the release gate compares."""
     model, case = tiny_model(version, seed)
+    card = {"weightsVersion": version, "int8Accuracy": int8, "shiftRobustness": {"3": shift3}}
     files = {
         "model.json": model,
         "parity.json": dump({"weightsVersion": version, "cases": [case]}),
-        "card.json": dump({"weightsVersion": version}),
+        "card.json": dump(card),
     }
     index_path = root / "fixtures" / "index.json"
     index = json.loads(index_path.read_text()) if index_path.exists() else {"weights": {}}
@@ -92,25 +96,63 @@ def add_version(root: Path, version: str, seed: int = 0) -> str:
         write(root, f"fixtures/weights/{version}/{name}", text)
         digest = hashlib.sha256(text.encode()).hexdigest()
         listed[name] = {"sha256": digest, "size": len(text.encode())}
-    index["weights"][version] = {"int8Accuracy": 0.5, "files": listed}
+    index["weights"][version] = {"int8Accuracy": int8, "files": listed}
     write(root, "fixtures/index.json", dump(index))
     return listed["model.json"]["sha256"]
 
 
+DEV_DEPENDENCIES = {"esbuild": "0.28.2"}
+
+
 def pin(root: Path, version: str, sha: str | None = None, js_version: str = "1.0.0") -> None:
+    """Pin `version` by hand, everywhere nox -s pin does but the READMEs and CHANGELOG.md."""
     sha = sha or hashlib.sha256((root / f"fixtures/weights/{version}/model.json").read_bytes())
     sha = sha if isinstance(sha, str) else sha.hexdigest()
     package = {
         "name": "@digitnet/engine",
         "version": js_version,
+        "license": "MIT",
         "digitnet": {"weightsVersion": version, "weightsSha256": sha},
+        "devDependencies": DEV_DEPENDENCIES,
     }
     write(root, "js/package.json", dump(package))
-    shutil.copyfile(root / f"fixtures/weights/{version}/model.json", root / "js" / "model.json")
+    top = {k: package[k] for k in ("name", "version", "license", "devDependencies")}
+    lock = {
+        "name": "@digitnet/engine",
+        "version": js_version,
+        "lockfileVersion": 3,
+        "packages": {"": top, "node_modules/esbuild": {"version": "0.28.2", "dev": True}},
+    }
+    write(root, "js/package-lock.json", dump(lock))
+    for name in ("model.json", "card.json"):
+        shutil.copyfile(root / f"fixtures/weights/{version}/{name}", root / "js" / name)
+    bundled = root / f"python/src/digitnet/weights/{version}"
+    bundled.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(root / f"fixtures/weights/{version}/model.json", bundled / "model.json")
 
 
 def set_py_version(root: Path, version: str) -> None:
     write(root, "python/src/digitnet/__init__.py", f'__version__ = "{version}"\n')
+
+
+CHANGELOG = """# Changelog
+
+## @digitnet/engine
+
+### [1.0.0] - 2026-11-25
+
+#### Added
+
+- Weights `1.0.0` pinned.
+
+## digitnet (Python)
+
+### [1.0.0] - 2026-11-25
+
+#### Added
+
+- Weights `1.0.0` published in the repository.
+"""
 
 
 @pytest.fixture
@@ -123,6 +165,9 @@ def repo(tmp_path: Path) -> Path:
     write(root, "fixtures/preprocess/cases.json", dump({"cases": []}))
     pin(root, "1.0.0")
     set_py_version(root, "1.0.0")
+    write(root, "CHANGELOG.md", CHANGELOG)
+    for licence in ("LICENSE", "js/LICENSE", "python/LICENSE"):
+        write(root, licence, "MIT License\n")
     commit(root, "first")
     return root
 
@@ -142,6 +187,11 @@ def test_untouched_repository_passes(repo: Path):
     assert "1.0.0" in release_check.check_tag(repo, "py-v1.0.0")
     assert "weights 1.0.0 pinned" in release_check.check_pin(repo)
     assert "4 published files and 1 index entry unchanged" in release_check.check_published(repo)
+    assert "agrees" in release_check.check_lock(repo)
+    assert "bundles 1.0.0" in release_check.check_bundled(repo)
+    assert "weights 1.0.0 and the 11 files" in release_check.check_committed(repo)
+    assert "1.0.0" in release_check.check_changelog(repo, "engine-v1.0.0")
+    assert "no earlier release" in release_check.check_accuracy(repo, None)
 
 
 def test_main_reports_each_check_and_fails_on_any(repo: Path, capsys):
@@ -155,7 +205,10 @@ def test_main_reports_each_check_and_fails_on_any(repo: Path, capsys):
     out = capsys.readouterr().out
     assert "FAILED  tag: js/package.json: version is 1.0.0" in out
     assert "FAILED  published: fixtures/weights/1.0.0/card.json: differs" in out
-    assert out.splitlines()[-1] == "RELEASE CHECK FAILED: tag, published"
+    assert "FAILED  changelog: CHANGELOG.md: no '### [2.0.0] - YYYY-MM-DD'" in out
+    # The edited card also differs from js/card.json and from the commit, and lost its figures.
+    failed = "tag, pin, committed, changelog, accuracy, published"
+    assert out.splitlines()[-1] == f"RELEASE CHECK FAILED: {failed}"
 
 
 # a. The tag and the package versions
@@ -304,7 +357,7 @@ def test_file_of_the_previous_release_modified(repo: Path):
 def test_index_entry_of_the_previous_release_changed_or_dropped(repo: Path):
     git(repo, "tag", "py-v1.0.0")
     index = json.loads((repo / "fixtures/index.json").read_text())
-    index["weights"]["1.0.0"]["int8Accuracy"] = 0.99
+    index["weights"]["1.0.0"]["int8Accuracy"] = 0.5
     write(repo, "fixtures/index.json", dump(index))
     commit(repo, "edit a released index entry")
     fails(
@@ -320,7 +373,7 @@ def test_index_entry_of_the_previous_release_changed_or_dropped(repo: Path):
 
 def test_index_entry_changed_before_the_first_release(repo: Path):
     index = json.loads((repo / "fixtures/index.json").read_text())
-    index["weights"]["1.0.0"]["int8Accuracy"] = 0.99
+    index["weights"]["1.0.0"]["int8Accuracy"] = 0.5
     write(repo, "fixtures/index.json", dump(index))
     fails(
         release_check.check_published,
@@ -335,6 +388,202 @@ def test_shallow_clone_is_refused(repo: Path, tmp_path: Path):
     shallow = tmp_path / "shallow"
     git(tmp_path, "clone", "-q", "--depth", "1", repo.as_uri(), str(shallow))
     fails(release_check.check_published, shallow, match="shallow clone")
+
+
+# f. package-lock.json agrees with package.json
+
+
+def edit_json(root: Path, rel: str, change) -> None:
+    doc = json.loads((root / rel).read_text())
+    change(doc)
+    write(root, rel, dump(doc))
+
+
+def test_lock_version_behind_package_json_fires(repo: Path):
+    edit_json(repo, "js/package.json", lambda d: d.update(version="1.1.0"))
+    message = fails(
+        release_check.check_lock, repo, match="js/package-lock.json: version is '1.0.0'"
+    )
+    assert "packages[\"\"].version is '1.0.0', js/package.json says '1.1.0'" in message
+
+
+def test_lock_root_package_alone_behind_fires(repo: Path):
+    edit_json(repo, "js/package-lock.json", lambda d: d["packages"][""].update(version="0.9.0"))
+    fails(release_check.check_lock, repo, match=r'packages\[""\].version is \'0.9.0\'')
+
+
+def test_lock_with_another_dev_dependency_version_fires(repo: Path):
+    edit_json(repo, "js/package.json", lambda d: d["devDependencies"].update(esbuild="0.29.0"))
+    message = fails(release_check.check_lock, repo, match="devDependencies")
+    assert "esbuild is locked at 0.28.2, js/package.json wants 0.29.0" in message
+
+
+# g. The Python package's bundled weights and the LICENSE copies
+
+
+def test_bundled_weights_must_be_the_published_file(repo: Path):
+    bundled = "python/src/digitnet/weights/1.0.0/model.json"
+    write(repo, bundled, (repo / bundled).read_text() + " ")
+    fails(release_check.check_bundled, repo, match=f"{bundled}: differs from fixtures/weights")
+
+
+def test_bundled_weights_must_include_the_pin(repo: Path):
+    add_version(repo, "1.1.0", seed=2)
+    pin(repo, "1.1.0")
+    shutil.rmtree(repo / "python/src/digitnet/weights/1.1.0")
+    fails(
+        release_check.check_bundled,
+        repo,
+        match="the newest bundled weights are 1.0.0, js/package.json pins 1.1.0",
+    )
+    shutil.rmtree(repo / "python/src/digitnet/weights")
+    fails(release_check.check_bundled, repo, match="no bundled weights; run nox -s pin -- 1.1.0")
+
+
+def test_bundled_version_must_be_published(repo: Path):
+    write(repo, "python/src/digitnet/weights/0.1.0/model.json", "{}")
+    fails(release_check.check_bundled, repo, match="weights 0.1.0 are not published")
+
+
+def test_licence_copies_must_match(repo: Path):
+    write(repo, "python/LICENSE", "Apache\n")
+    fails(release_check.check_bundled, repo, match="python/LICENSE: differs from LICENSE")
+
+
+# h. The pinned version's files are committed, not just present
+
+
+def test_pinned_but_uncommitted_version_fires(repo: Path):
+    add_version(repo, "1.1.0", seed=2)
+    pin(repo, "1.1.0", js_version="1.1.0")
+    message = fails(
+        release_check.check_committed,
+        repo,
+        match="fixtures/weights/1.1.0/model.json: not committed",
+    )
+    assert "fixtures/index.json: differs from the last commit" in message
+    assert "python/src/digitnet/weights/1.1.0/model.json: not committed" in message
+    commit(repo, "pin 1.1.0")
+    assert "weights 1.1.0" in release_check.check_committed(repo)
+
+
+def test_edited_after_the_commit_fires(repo: Path):
+    write(repo, "CHANGELOG.md", CHANGELOG + "\n")
+    fails(release_check.check_committed, repo, match="CHANGELOG.md: differs from the last commit")
+
+
+# i. The CHANGELOG has the version being released
+
+
+def release_entry(kind: str, version: str, body: str, date: str = "2026-12-01") -> str:
+    """CHANGELOG with an entry for `version` on top of the package's section."""
+    title = "## @digitnet/engine" if kind == "engine" else "## digitnet (Python)"
+    return CHANGELOG.replace(f"{title}\n", f"{title}\n\n### [{version}] - {date}\n\n{body}\n")
+
+
+def pin_1_1_0(repo: Path, int8: float = 0.99, shift3: float = 0.96) -> None:
+    add_version(repo, "1.1.0", seed=2, int8=int8, shift3=shift3)
+    pin(repo, "1.1.0", js_version="1.1.0")
+    set_py_version(repo, "1.1.0")
+
+
+def test_changelog_without_the_released_version_fires(repo: Path):
+    pin_1_1_0(repo)
+    fails(
+        release_check.check_changelog,
+        repo,
+        "engine-v1.1.0",
+        match=r"CHANGELOG.md: no '### \[1.1.0\] - YYYY-MM-DD' under '## @digitnet/engine'",
+    )
+    write(repo, "CHANGELOG.md", release_entry("engine", "1.1.0", "- Weights `1.1.0` pinned."))
+    assert "@digitnet/engine 1.1.0" in release_check.check_changelog(repo, "engine-v1.1.0")
+    fails(release_check.check_changelog, repo, "py-v1.1.0", match="under '## digitnet")
+
+
+def test_changelog_entry_needs_a_date_and_the_pinned_weights(repo: Path):
+    pin_1_1_0(repo)
+    undated = release_entry("engine", "1.1.0", "- Weights `1.1.0` pinned.", date="Unreleased")
+    write(repo, "CHANGELOG.md", undated)
+    fails(release_check.check_changelog, repo, "engine-v1.1.0", match="1.1.0 has no release date")
+    write(repo, "CHANGELOG.md", release_entry("engine", "1.1.0", "- Faster predict."))
+    fails(
+        release_check.check_changelog,
+        repo,
+        "engine-v1.1.0",
+        match="@digitnet/engine 1.1.0 names weights 1.0.0, but the package pins 1.1.0",
+    )
+
+
+def test_changelog_without_a_tag_checks_both_current_versions(repo: Path):
+    assert "and digitnet (Python) 1.0.0" in release_check.check_changelog(repo, None)
+    set_py_version(repo, "1.0.1")
+    fails(release_check.check_changelog, repo, None, match=r"no '### \[1.0.1\]")
+
+
+def test_unreadable_changelog_is_one_line(repo: Path, capsys):
+    (repo / "CHANGELOG.md").unlink()
+    skip = ["--skip", "parity", "--skip", "packages", "--root", str(repo)]
+    assert release_check.main(skip) == 1
+    assert "FAILED  changelog: CHANGELOG.md: cannot read" in capsys.readouterr().out
+
+
+# j. The pinned weights are not less accurate than the previous release's
+
+
+@pytest.mark.parametrize(
+    ("int8", "shift3", "fires"),
+    [
+        (0.99, 0.96, None),
+        (0.9895, 0.9595, None),  # 0.05 points lower: within the slack
+        (0.9894, 0.96, "int8 test accuracy 98.94 % < 99.00 %"),
+        (0.99, 0.9594, "shifted by 3 px 95.94 % < 96.00 %"),
+        (0.9545, 0.7629, "int8 test accuracy 95.45 % < 99.00 %; accuracy on test digits"),
+    ],
+)
+def test_less_accurate_weights_fire(repo: Path, int8: float, shift3: float, fires: str | None):
+    pin_1_1_0(repo, int8=int8, shift3=shift3)
+    write(repo, "CHANGELOG.md", release_entry("engine", "1.1.0", "- Weights `1.1.0` pinned."))
+    if fires is None:
+        said = release_check.check_accuracy(repo, "engine-v1.1.0")
+        assert "weights 1.1.0 at least as accurate as 1.0.0 (1.0.0)" in said
+        return
+    message = fails(
+        release_check.check_accuracy,
+        repo,
+        "engine-v1.1.0",
+        match="fixtures/weights/1.1.0: @digitnet/engine 1.1.0 pins weights less accurate than "
+        "1.0.0, pinned by @digitnet/engine 1.0.0",
+    )
+    assert fires in message
+
+
+def test_a_stated_regression_passes_and_an_empty_one_does_not(repo: Path):
+    pin_1_1_0(repo, int8=0.98)
+    empty = "- Weights `1.1.0` pinned.\n- Accuracy regression: "
+    write(repo, "CHANGELOG.md", release_entry("python", "1.1.0", empty))
+    fails(release_check.check_accuracy, repo, "py-v1.1.0", match="less accurate than 1.0.0")
+    why = "- Weights `1.1.0` pinned.\n- Accuracy regression: half the size, 1 point less."
+    write(repo, "CHANGELOG.md", release_entry("python", "1.1.0", why))
+    said = release_check.check_accuracy(repo, "py-v1.1.0")
+    assert "weights 1.1.0 below 1.0.0, and its entry says why" in said
+
+
+def test_previous_release_is_the_changelog_entry_below(repo: Path):
+    """Two releases back is not the baseline: 1.1.0 is, even if 1.0.0 was better."""
+    pin_1_1_0(repo, int8=0.985)
+    entry = "- Weights `1.1.0` pinned.\n- Accuracy regression: smaller."
+    write(repo, "CHANGELOG.md", release_entry("engine", "1.1.0", entry))
+    add_version(repo, "1.2.0", seed=3, int8=0.985)
+    pin(repo, "1.2.0", js_version="1.2.0")
+    text = (repo / "CHANGELOG.md").read_text()
+    top = "## @digitnet/engine\n"
+    write(
+        repo,
+        "CHANGELOG.md",
+        text.replace(top, top + "\n### [1.2.0] - 2026-12-02\n\n- Weights `1.2.0` pinned.\n"),
+    )
+    said = release_check.check_accuracy(repo, "engine-v1.2.0")
+    assert "weights 1.2.0 at least as accurate as 1.1.0 (1.1.0)" in said
 
 
 # d. Parity (a stand-in for python -m digitnet.parity: the real one needs MNIST and node)
