@@ -151,3 +151,19 @@ def test_good_inputs_are_the_same_numbers(doc):
     edge = [-0.0, 0, 1, 1.0] + [0.5] * 780
     assert model.predict(edge).shape == (10,)
     assert model.predict(np.zeros((0, 784))).shape == (0, 10)
+
+
+def test_blocked_affine_is_the_plain_fixed_order_sum_to_the_bit():
+    """Blocks and skipped all-zero inputs change no bit (batches across block edges too)."""
+    from digitnet.reference import ROWS_PER_BLOCK, Layer, affine
+
+    rng = np.random.default_rng(7)
+    layer = Layer(rng.normal(size=(784, 16)), rng.normal(size=16), "relu")
+    x = rng.random((ROWS_PER_BLOCK + 3, 784)) * (rng.random((ROWS_PER_BLOCK + 3, 784)) < 0.2)
+    x[:, :100] = 0.0  # inputs zero in every row, as MNIST's borders are
+    plain = np.zeros((len(x), 16))
+    for i in range(784):
+        plain += x[:, i, None] * layer.weights[i]
+    plain += layer.bias
+    assert np.array_equal(affine(x, layer), plain)
+    assert np.array_equal(affine(x[5], layer), plain[5])
