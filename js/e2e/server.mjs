@@ -1,50 +1,40 @@
-// A static server for the demo on 127.0.0.1 and a free port, rooted at js/ so that the page's
-// ../src/ and ../model.json resolve as they do in the package. `model` (a path) replaces the
+// The e2e tests' server is the demo's own: js/demo/serve.py, the script `nox -s demo` runs,
+// started on 127.0.0.1 and a free port (python3, or $PYTHON). `model` (a path) replaces the
 // pinned js/model.json, to try other weights on the same page; /card.json, the model card,
 // comes from beside it.
-import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { dirname, extname, join, resolve, sep } from 'node:path';
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-};
+const SERVE = join(ROOT, 'demo', 'serve.py');
 
 export function startServer({ model = join(ROOT, 'model.json') } = {}) {
-  const server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    if (path === '/') {
-      res.writeHead(302, { Location: '/demo/' }).end();
-      return;
-    }
-    const beside = { '/model.json': model, '/card.json': join(dirname(model), 'card.json') }[path];
-    const file = beside ?? resolve(ROOT, `.${path.endsWith('/') ? `${path}index.html` : path}`);
-    const type = TYPES[extname(file)];
-    if (!type || (!beside && !file.startsWith(ROOT + sep)) || req.method !== 'GET') {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end(`not found: ${path}\n`);
-      return;
-    }
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-store' }).end(body);
-    } catch {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end(`not found: ${path}\n`);
-    }
+  const python = process.env.PYTHON || 'python3';
+  const child = spawn(python, [SERVE, '--port', '0', '--model', model, '--quiet'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const exited = new Promise((done) => child.once('exit', done));
+  const orphan = () => child.kill(); // node exiting on a failure must not leave it running
+  process.once('exit', orphan);
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (s) => { stderr += s; });
   return new Promise((ok, fail) => {
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      ok({ url: `http://127.0.0.1:${port}`, close: () => new Promise((done) => server.close(done)) });
+    let stdout = '';
+    child.once('error', (e) => fail(new Error(`${python} ${SERVE}: ${e.message}`)));
+    child.once('exit', (code) => fail(new Error(`${SERVE} exited (${code}): ${stderr.trim()}`)));
+    child.stdout.setEncoding('utf8').on('data', (s) => {
+      stdout += s;
+      const found = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(stdout);
+      if (!found) return;
+      ok({
+        url: `http://127.0.0.1:${found[1]}`,
+        close: () => {
+          process.off('exit', orphan);
+          child.kill('SIGTERM');
+          return exited;
+        },
+      });
     });
   });
 }
