@@ -3,10 +3,12 @@
     python tools/dist.py [python] [npm]       (both when none is named; needs `build` installed)
 
 Each artifact is installed where the source tree cannot leak in (a new venv, a new npm project,
-run from an empty directory) and must reproduce the first case of the pinned weights' parity
-file at the conformance levels of fixtures/FORMAT.md: the same digit, the same logits to the bit
+run from an empty directory) and must reproduce every digit of the pinned weights' parity file
+at the conformance levels of fixtures/FORMAT.md: the same digit, the same logits to the bit
 where the case carries them, and probabilities within 1e-12 (exp() differs in the last bit
-between C libraries, NumPy's SIMD paths and V8). `nox -s release_check` reuses this.
+between C libraries, NumPy's SIMD paths and V8). The wheel and the sdist do it with their own
+bundled weights, `digitnet.pretrained()`, which must be the pinned version (and every other
+bundled version reproduces its own parity file). `nox -s release_check` reuses this.
 """
 
 from __future__ import annotations
@@ -15,40 +17,60 @@ import json
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
+import zipfile
 from pathlib import Path
 
 from digitnet.conformance import PROBABILITY_TOLERANCE
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Run by the fresh venv's interpreter: argv = model.json, parity case (JSON), required prefix.
+# Run by the fresh venv's interpreter: argv = fixtures folder, pinned version, required prefix.
+# digitnet.pretrained() must be the pinned weights, and every bundled version must reproduce
+# its published parity file: the digit, the logits to the bit where the file carries them, the
+# probabilities within the conformance tolerance.
 PY_SMOKE = """
 import base64, json, os, sys
 import digitnet
-model, case, prefix = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+fixtures, pinned, prefix = sys.argv[1:4]
 if prefix and not os.path.realpath(digitnet.__file__).startswith(prefix):
     sys.exit(f"digitnet was imported from {digitnet.__file__}, not from the fresh install {prefix}")
 from digitnet.conformance import max_difference, probabilities_agree
-x = [b / 255 for b in base64.b64decode(case["pixels"])]
-out = digitnet.load_model(model).forward(x)
-p, want = [float(v) for v in out["probs"]], case["probabilities"]
-diff = max_difference(p, want)
-best = max(range(10), key=p.__getitem__)
-print(f"digitnet {digitnet.__version__}: {case['description']} -> {best}, max |d| {diff:.3g}")
-if "logits" in case and [float(v) for v in out["logits"]] != case["logits"]:
-    sys.exit(f"forward() logits differ from the parity file (exact): {out['logits'].tolist()}")
-if not probabilities_agree(p, want):
-    sys.exit(f"predict() differs from the parity file: max |d| {diff:.3g}, digit {best}")
+from digitnet.pretrained import bundled_versions
+if digitnet.pretrained().version != pinned:
+    sys.exit(f"digitnet.pretrained() is weights {digitnet.pretrained().version}, pinned {pinned}")
+said = []
+for version in bundled_versions():
+    model = digitnet.pretrained(version)
+    with open(os.path.join(fixtures, "weights", version, "parity.json"), encoding="utf-8") as f:
+        cases = json.load(f)["cases"]
+    worst, exact = 0.0, 0
+    for n, case in enumerate(cases):
+        x = [b / 255 for b in base64.b64decode(case["pixels"])]
+        out = model.forward(x)
+        p, want = [float(v) for v in out["probs"]], case["probabilities"]
+        worst = max(worst, max_difference(p, want))
+        best = max(range(10), key=p.__getitem__)
+        where = f"weights {version}, parity case {n} ({case['description']})"
+        if "logits" in case:
+            exact += 1
+            if [float(v) for v in out["logits"]] != case["logits"]:
+                sys.exit(f"{where}: forward() logits differ from the parity file (exact)")
+        if not probabilities_agree(p, want) or best != want.index(max(want)):
+            sys.exit(f"{where}: predict() differs from the parity file: max |d| "
+                     f"{max_difference(p, want):.3g}, digit {best}")
+    said.append(f"{version}: {len(cases)} parity digits, {exact} logits exact, max |d| {worst:.3g}")
+print(f"digitnet {digitnet.__version__}: pretrained() is {pinned}; " + "; ".join(said))
 """
 
-# Run by node in the fresh npm project: argv = parity case (JSON), pinned version, pinned SHA-256.
+# Run by node in the fresh npm project: argv = parity file, pinned version, pinned SHA-256.
 JS_SMOKE = """
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { loadModel } from '@digitnet/engine';
-const [caseJson, version, sha] = process.argv.slice(1);
+const [parityPath, version, sha] = process.argv.slice(1);
 const require = createRequire(`${process.cwd()}/`);
 const file = require.resolve('@digitnet/engine/model.json');
 const bytes = readFileSync(file);
@@ -58,24 +80,34 @@ if (got !== sha) fail(`${file}: SHA-256 ${got}, pinned ${sha}`);
 const model = loadModel(JSON.parse(bytes));
 const info = model.info.version;
 if (info !== version) fail(`model.info.version is ${info}, pinned ${version}`);
-const c = JSON.parse(caseJson);
-const x = Array.from(Buffer.from(c.pixels, 'base64'), (b) => b / 255);
-const out = model.forward(x);
-const p = Array.from(out.probs);
-if (c.logits && c.logits.some((z, k) => !Object.is(z, out.logits[k]))) {
-  fail(`forward() logits differ from the parity file (exact): ${Array.from(out.logits)}`);
-}
-const diff = Math.max(...p.map((v, k) => Math.abs(v - c.probabilities[k])));
-const best = p.indexOf(Math.max(...p));
+const cases = JSON.parse(readFileSync(parityPath, 'utf8')).cases;
+let worst = 0;
+let exact = 0;
+cases.forEach((c, n) => {
+  const x = Array.from(Buffer.from(c.pixels, 'base64'), (b) => b / 255);
+  const out = model.forward(x);
+  const p = Array.from(out.probs);
+  const where = `parity case ${n} (${c.description})`;
+  if (c.logits) {
+    exact += 1;
+    if (c.logits.some((z, k) => !Object.is(z, out.logits[k]))) {
+      fail(`${where}: forward() logits differ from the parity file (exact)`);
+    }
+  }
+  const diff = Math.max(...p.map((v, k) => Math.abs(v - c.probabilities[k])));
+  const best = p.indexOf(Math.max(...p));
+  if (!(diff <= TOLERANCE) || best !== c.probabilities.indexOf(Math.max(...c.probabilities))) {
+    fail(`${where}: predict() differs from the parity file: max |d| ${diff}, digit ${best}`);
+  }
+  worst = Math.max(worst, diff);
+});
 const zeros = Array.from(model.predict(new Array(784).fill(0)));
 const total = zeros.reduce((a, b) => a + b, 0);
-const pkg = require('@digitnet/engine/package.json');
-const d = diff.toExponential(3);
-console.log(`${pkg.name} ${pkg.version}: ${c.description} -> ${best}, max |d| ${d}`);
-if (!(diff <= TOLERANCE) || best !== c.probabilities.indexOf(Math.max(...c.probabilities))) {
-  fail(`predict() differs from the parity file: max |d| ${diff}, digit ${best}`);
-}
 if (zeros.length !== 10 || !(Math.abs(total - 1) < 1e-9)) fail(`predict(zeros) sums to ${total}`);
+const pkg = require('@digitnet/engine/package.json');
+const d = worst.toExponential(3);
+const n = cases.length;
+console.log(`${pkg.name} ${pkg.version}: ${n} parity digits, ${exact} logits exact, max |d| ${d}`);
 """.replace("TOLERANCE", repr(PROBABILITY_TOLERANCE))
 
 
@@ -98,10 +130,9 @@ def pinned(root: Path) -> tuple[str, str]:
     return pin["weightsVersion"], pin["weightsSha256"]
 
 
-def smoke_case(root: Path, version: str) -> dict:
-    """The first case of the version's parity file: a real MNIST digit and its probabilities."""
-    path = root / "fixtures" / "weights" / version / "parity.json"
-    return json.loads(path.read_text())["cases"][0]
+def parity_file(root: Path, version: str) -> Path:
+    """The version's parity file: real MNIST digits and their probabilities (and logits)."""
+    return root / "fixtures" / "weights" / version / "parity.json"
 
 
 def build_python(root: Path, out: Path) -> list[Path]:
@@ -111,7 +142,25 @@ def build_python(root: Path, out: Path) -> list[Path]:
     built = sorted(out.glob("digitnet-*.whl")) + sorted(out.glob("digitnet-*.tar.gz"))
     if len(built) != 2:
         raise SmokeFailed(f"{out}: expected one wheel and one sdist, found {built}")
+    for artifact in built:
+        check_contents(artifact, pinned(root)[0])
     return built
+
+
+def check_contents(artifact: Path, version: str) -> None:
+    """The wheel and the sdist carry the LICENSE and the pinned weights."""
+    if artifact.suffix == ".whl":
+        with zipfile.ZipFile(artifact) as wheel:
+            names = wheel.namelist()
+    else:
+        with tarfile.open(artifact) as sdist:
+            names = [name.split("/", 1)[-1] for name in sdist.getnames()]
+    weights = f"digitnet/weights/{version}/model.json"
+    wanted = {"LICENSE": lambda n: n == "LICENSE" or n.endswith(".dist-info/licenses/LICENSE")}
+    wanted[weights] = lambda n: n.endswith(weights)
+    missing = [what for what, found in wanted.items() if not any(map(found, names))]
+    if missing:
+        raise SmokeFailed(f"{artifact.name}: lacks {', '.join(missing)}")
 
 
 def build_npm(root: Path, out: Path) -> Path:
@@ -126,15 +175,16 @@ def build_npm(root: Path, out: Path) -> Path:
     return out / info["filename"]
 
 
-def smoke_python(python: Path, model: Path, case: dict, prefix: str = "") -> str:
-    """Predict the case with `python`'s digitnet (imported from under `prefix` when given)."""
+def smoke_python(python: Path, fixtures: Path, version: str, prefix: str = "") -> str:
+    """`python`'s digitnet.pretrained() (imported from under `prefix` when given) is `version`
+    and reproduces the parity file of every bundled version in `fixtures`."""
     with tempfile.TemporaryDirectory() as cwd:  # an empty cwd: the source tree is not importable
-        cmd = [python, "-c", PY_SMOKE, model, json.dumps(case), prefix]
+        cmd = [python, "-c", PY_SMOKE, fixtures.resolve(), version, prefix]
         return run(cmd, Path(cwd), f"digitnet from {prefix or python}").strip()
 
 
-def install_python(artifact: Path, model: Path, case: dict) -> str:
-    """Install a wheel or sdist into a new venv; `digitnet --help` and one prediction."""
+def install_python(artifact: Path, fixtures: Path, version: str) -> str:
+    """Install a wheel or sdist into a new venv; `digitnet --help` and the bundled weights."""
     with tempfile.TemporaryDirectory(prefix="digitnet-smoke-") as tmp:
         venv = Path(tmp) / "venv"
         run([sys.executable, "-m", "venv", venv], Path(tmp), f"{artifact.name}: venv")
@@ -143,17 +193,19 @@ def install_python(artifact: Path, model: Path, case: dict) -> str:
         run([*pip, artifact], Path(tmp), f"{artifact.name}: pip install")
         run([venv / "bin" / "digitnet", "--help"], Path(tmp), f"{artifact.name}: digitnet --help")
         prefix = str(venv.resolve())
-        return f"{artifact.name}: digitnet --help ok; " + smoke_python(python, model, case, prefix)
+        said = smoke_python(python, fixtures, version, prefix)
+        return f"{artifact.name}: digitnet --help ok; {said}"
 
 
-def smoke_npm(tarball: Path, version: str, sha: str, case: dict) -> str:
-    """Install the tarball into a new npm project; check its model.json and one prediction."""
+def smoke_npm(tarball: Path, version: str, sha: str, parity: Path) -> str:
+    """Install the tarball into a new npm project; its model.json is the pinned file and
+    reproduces the parity file."""
     with tempfile.TemporaryDirectory(prefix="digitnet-smoke-") as tmp:
         project = Path(tmp)
         (project / "package.json").write_text('{"name": "smoke", "private": true}\n')
         quiet = ["--no-audit", "--no-fund", "--loglevel=error"]
         run(["npm", "install", *quiet, tarball.resolve()], project, f"{tarball.name}: npm install")
-        cmd = ["node", "--input-type=module", "-e", JS_SMOKE, json.dumps(case), version, sha]
+        cmd = ["node", "--input-type=module", "-e", JS_SMOKE, parity.resolve(), version, sha]
         said = run(cmd, project, f"{tarball.name}: import and predict")
         return f"{tarball.name}: {said.strip()}"
 
@@ -163,14 +215,12 @@ def build_and_smoke(root: Path, kinds: list[str], out: Path | None = None) -> li
     out = out or root / "dist"
     out.mkdir(parents=True, exist_ok=True)
     version, sha = pinned(root)
-    model = root / "fixtures" / "weights" / version / "model.json"
-    case = smoke_case(root, version)
     report = []
     if "python" in kinds:
         for artifact in build_python(root, out):
-            report.append(install_python(artifact, model, case))
+            report.append(install_python(artifact, root / "fixtures", version))
     if "npm" in kinds:
-        report.append(smoke_npm(build_npm(root, out), version, sha, case))
+        report.append(smoke_npm(build_npm(root, out), version, sha, parity_file(root, version)))
     return report
 
 

@@ -614,26 +614,70 @@ def test_parity_without_the_pinned_version_fires(repo: Path):
 # e. Fresh installs: the smoke tests that nox -s build runs on each artifact
 
 
-def test_python_smoke_passes_and_fires(repo: Path):
-    model = repo / "fixtures/weights/1.0.0/model.json"
-    case = json.loads((repo / "fixtures/weights/1.0.0/parity.json").read_text())["cases"][0]
-    assert "max |d| 0" in dist.smoke_python(Path(sys.executable), model, case)
-    wrong = {**case, "probabilities": [p + 1e-9 for p in case["probabilities"]]}
-    with pytest.raises(SmokeFailed, match="predict\\(\\) differs from the parity file"):
-        dist.smoke_python(Path(sys.executable), model, wrong)
+def smoke_fixtures(tmp_path: Path, change=None) -> tuple[Path, str]:
+    """A fixtures folder with the published parity files of every version this interpreter's
+    digitnet bundles, the newest one's first case passed through `change`; and that version."""
+    from digitnet.pretrained import bundled_versions
+
+    versions = bundled_versions()
+    for version in versions:
+        doc = json.loads((REPO / f"fixtures/weights/{version}/parity.json").read_text())
+        if change and version == versions[-1]:
+            doc["cases"][0] = change(doc["cases"][0], digitnet.pretrained(version))
+        write(tmp_path / "fixtures", f"weights/{version}/parity.json", dump(doc))
+    return tmp_path / "fixtures", versions[-1]
+
+
+def smoke(tmp_path: Path, change=None, prefix: str = "", version: str | None = None) -> str:
+    fixtures, newest = smoke_fixtures(tmp_path, change)
+    return dist.smoke_python(Path(sys.executable), fixtures, version or newest, prefix)
+
+
+def test_python_smoke_passes_and_fires(tmp_path: Path):
+    said = smoke(tmp_path / "a")
+    assert "pretrained() is" in said and "1.0.0: 270 parity digits" in said
+    off = lambda c, m: {**c, "probabilities": [p + 1e-9 for p in c["probabilities"]]}  # noqa: E731
+    with pytest.raises(SmokeFailed, match="parity case 0 .*predict\\(\\) differs from the parity"):
+        smoke(tmp_path / "b", off)
+
     # Conformance levels (FORMAT.md): probabilities within 1e-12, so one ulp off passes (exp's
     # last bit is the platform's); logits exact, so one ulp off in a logit fails.
-    p0, *rest = case["probabilities"]
-    one_ulp = {**case, "probabilities": [math.nextafter(p0, 1.0), *rest]}
-    assert f"max |d| {math.ulp(p0):.3g}" in dist.smoke_python(Path(sys.executable), model, one_ulp)
-    logits = digitnet.load_model(model).forward(pixels(case))["logits"].tolist()
-    assert dist.smoke_python(Path(sys.executable), model, {**case, "logits": logits})
-    z0, *zs = logits
-    ulp = {**case, "logits": [math.nextafter(z0, math.inf), *zs]}
+    def one_ulp(c, m):
+        p0, *rest = c["probabilities"]
+        return {**c, "probabilities": [math.nextafter(p0, 1.0), *rest]}
+
+    assert " parity digits" in smoke(tmp_path / "c", one_ulp)
+
+    def logits(c, m, nudge=False):
+        z0, *zs = m.forward(pixels(c))["logits"].tolist()
+        return {**c, "logits": [math.nextafter(z0, math.inf) if nudge else z0, *zs]}
+
+    assert " logits exact" in smoke(tmp_path / "d", logits)
     with pytest.raises(SmokeFailed, match="logits differ from the parity file"):
-        dist.smoke_python(Path(sys.executable), model, ulp)
+        smoke(tmp_path / "e", lambda c, m: logits(c, m, nudge=True))
     with pytest.raises(SmokeFailed, match="not from the fresh install /nowhere"):
-        dist.smoke_python(Path(sys.executable), model, case, prefix="/nowhere")
+        smoke(tmp_path / "f", prefix="/nowhere")
+    with pytest.raises(SmokeFailed, match="digitnet.pretrained\\(\\) is weights .*, pinned 9.9.9"):
+        smoke(tmp_path / "g", version="9.9.9")
+
+
+def test_artifacts_without_licence_or_weights_fire(tmp_path: Path):
+    import tarfile
+    import zipfile
+
+    wheel = tmp_path / "digitnet-1.0.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as z:
+        z.writestr("digitnet/weights/1.0.0/model.json", "{}")
+        z.writestr("digitnet-1.0.0.dist-info/licenses/LICENSE", "MIT")
+    dist.check_contents(wheel, "1.0.0")
+    with pytest.raises(SmokeFailed, match="lacks digitnet/weights/1.1.0/model.json"):
+        dist.check_contents(wheel, "1.1.0")
+    sdist = tmp_path / "digitnet-1.0.0.tar.gz"
+    (tmp_path / "w").write_text("{}")
+    with tarfile.open(sdist, "w:gz") as t:
+        t.add(tmp_path / "w", "digitnet-1.0.0/src/digitnet/weights/1.0.0/model.json")
+    with pytest.raises(SmokeFailed, match="digitnet-1.0.0.tar.gz: lacks LICENSE"):
+        dist.check_contents(sdist, "1.0.0")
 
 
 def pixels(case: dict) -> np.ndarray:
@@ -654,7 +698,8 @@ def fake_engine(root: Path, out: Path, model: str, predict: str) -> Path:
     src = out / "src"
     write(src, "package.json", dump(package))
     write(src, "model.json", model)
-    engine = f"({{ info: {{ version: d.version }}, predict: {predict} }})"
+    forward = f"(x) => ({{ probs: ({predict})(x), hidden: [], logits: [] }})"
+    engine = f"({{ info: {{ version: d.version }}, predict: {predict}, forward: {forward} }})"
     write(src, "index.js", f"export const loadModel = (d) => {engine};\n")
     packed = subprocess.run(
         ["npm", "pack", "--json", "--pack-destination", str(out)],
@@ -669,15 +714,15 @@ def fake_engine(root: Path, out: Path, model: str, predict: str) -> Path:
 @needs_npm
 def test_npm_smoke_fires_on_wrong_predictions_and_wrong_weights(repo: Path, tmp_path: Path):
     version, sha = dist.pinned(repo)
-    case = dist.smoke_case(repo, version)
+    parity = dist.parity_file(repo, version)
     model = (repo / "js/model.json").read_text()
     uniform = "() => new Float64Array(10).fill(0.1)"
     tarball = fake_engine(repo, tmp_path / "a", model, uniform)
     with pytest.raises(SmokeFailed, match="predict\\(\\) differs from the parity file"):
-        dist.smoke_npm(tarball, version, sha, case)
+        dist.smoke_npm(tarball, version, sha, parity)
     tarball = fake_engine(repo, tmp_path / "b", model + " ", uniform)
     with pytest.raises(SmokeFailed, match=f"model.json: SHA-256 [0-9a-f]+, pinned {sha}"):
-        dist.smoke_npm(tarball, version, sha, case)
+        dist.smoke_npm(tarball, version, sha, parity)
 
 
 @needs_npm
@@ -685,5 +730,5 @@ def test_npm_smoke_fires_on_wrong_predictions_and_wrong_weights(repo: Path, tmp_
 def test_npm_smoke_passes_on_the_real_package(tmp_path: Path):
     version, sha = dist.pinned(REPO)
     tarball = dist.build_npm(REPO, tmp_path)
-    said = dist.smoke_npm(tarball, version, sha, dist.smoke_case(REPO, version))
-    assert "@digitnet/engine" in said and "max |d|" in said
+    said = dist.smoke_npm(tarball, version, sha, dist.parity_file(REPO, version))
+    assert "@digitnet/engine" in said and " parity digits, " in said
