@@ -4,7 +4,16 @@
 
 Every check takes the repository root and returns a one-line summary, or raises CheckFailed with
 one line per problem, each naming the file and what is wrong. The release workflow runs this on
-the pushed tag and publishes only when every check passes.
+the pushed tag, after the tag's tests, and publishes only when every check passes.
+
+The checks: the tag names the package's version; the pin (js/package.json) names published
+weights that js/model.json and js/card.json are; package-lock.json agrees with package.json; the
+Python package bundles the pinned weights byte for byte (and the LICENSE copies match); all of
+that is committed; CHANGELOG.md has a dated entry for the version being released that names the
+pinned weights; those weights are not less accurate than the previous release's (int8 test
+accuracy and 3 px shifts, 0.05 points of slack) unless the entry says why; no published file
+changed; parity; the packages build, install fresh and reproduce the parity digits.
+`nox -s pin -- X.Y.Z` (tools/pin.py) writes what the pin, lock, bundled and CHANGELOG checks read.
 """
 
 from __future__ import annotations
@@ -18,8 +27,11 @@ import sys
 from pathlib import Path
 
 import changelog
-import dist
 import pin
+
+# isort: split
+# (tools/dist.py: ruff would take `dist` for a first-party package whenever a build left dist/.)
+import dist
 
 ROOT = Path(__file__).resolve().parents[1]
 TAG = re.compile(r"(engine|py)-v(\d+\.\d+\.\d+)")  # X.Y.Z, as every version here
