@@ -17,9 +17,10 @@ function checkInput(x, n, fn) {
 
 const orNull = (v) => (typeof v === 'number' ? v : null);
 
-export function loadModel(json) {
+// `net` is for the wasm entry (src/wasm.js), which brings its own kernel.
+export function loadModel(json, net = network) {
   const { version, metadata, layers } = validate(json);
-  const run = network(layers);
+  const run = net(layers);
   const n = 784; // validate() checked that the first layer takes the 28x28 pixels
   const channels = layers.filter((L) => L.perChannel).length;
   const info = {

@@ -44,6 +44,7 @@ test('package.json: name, module type, exports, files, engines, no runtime depen
   assert.equal(pkg.engines.node, '>=18');
   assert.deepEqual(pkg.exports, {
     '.': { types: './index.d.ts', default: './src/index.js' },
+    './wasm': { types: './wasm.d.ts', default: './src/wasm.js' },
     './model.json': './model.json',
     './card.json': './card.json',
     './package.json': './package.json',
@@ -54,8 +55,8 @@ test('package.json: name, module type, exports, files, engines, no runtime depen
 
 test('the tarball holds the package and nothing else', () => {
   const names = Object.keys(files).map((f) => f.replace(/^package\//, '')).sort();
-  const sources = fs.readdirSync(path.join(JS, 'src')).filter((f) => f.endsWith('.js')).map((f) => `src/${f}`);
-  assert.deepEqual(names, ['LICENSE', 'README.md', 'card.json', 'index.d.ts', 'model.json', 'package.json', ...sources].sort());
+  const sources = fs.readdirSync(path.join(JS, 'src')).filter((f) => f.endsWith('.js') || f === 'kernel.wat').map((f) => `src/${f}`);
+  assert.deepEqual(names, ['LICENSE', 'README.md', 'card.json', 'index.d.ts', 'model.json', 'package.json', 'wasm.d.ts', ...sources].sort());
   for (const f of sources) assert.deepEqual(files[`package/${f}`], fs.readFileSync(path.join(JS, f)), `${f} differs in the tarball`);
 });
 
@@ -87,6 +88,7 @@ const CONSUMER_JS = `
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadModel, preprocess } from '@digitnet/engine';
+import * as fast from '@digitnet/engine/wasm';
 import weights from '@digitnet/engine/model.json' with { type: 'json' };
 const require = createRequire(import.meta.url);
 const viaRequire = require('@digitnet/engine/model.json');
@@ -98,13 +100,15 @@ const rgba = new Uint8ClampedArray(100 * 100 * 4);
 for (let y = 20; y < 80; y++) for (let i = 45; i < 55; i++) rgba[(y * 100 + i) * 4 + 3] = 255;
 console.log(JSON.stringify({
   version, info: model.info.version, sameFile: JSON.stringify(viaRequire) === JSON.stringify(weights),
-  probs: Array.from(model.predict(x)), drawn: Array.from(loadModel(viaRequire).predict(preprocess(rgba, 100, 100))),
+  probs: Array.from(model.predict(x)), backend: fast.loadModel(weights).info.backend,
+  fastProbs: Array.from(fast.loadModel(weights).predict(x)), drawn: Array.from(loadModel(viaRequire).predict(preprocess(rgba, 100, 100))),
 }));
 `;
 
 // Typed use of the public API; each @ts-expect-error must be an error, or tsc fails.
 const CONSUMER_TS = `
 import { loadModel, preprocess, type Model, type ModelInfo, type ForwardResult } from '@digitnet/engine';
+import { loadModel as loadFast, type WasmModel } from '@digitnet/engine/wasm';
 import weights from '@digitnet/engine/model.json' with { type: 'json' };
 const model: Model = loadModel(weights);
 const fromText: Model = loadModel(JSON.stringify(weights));
@@ -115,6 +119,11 @@ const info: ModelInfo = model.info;
 const arch: readonly number[] = info.architecture;
 const acc: number | null = info.int8Accuracy;
 const q: 'per-channel' | 'per-layer' | 'mixed' = info.quantization;
+const viaWasm: WasmModel = loadFast(weights);
+const backend: 'wasm' | 'js' = viaWasm.info.backend;
+const asCore: Model = viaWasm;
+// @ts-expect-error: the core's info has no backend
+model.info.backend;
 const x: Float64Array | null = preprocess(new Uint8ClampedArray(16), 2, 2, { ink: 'dark' });
 if (x) model.predict(x);
 // @ts-expect-error: predict takes numbers
@@ -125,7 +134,7 @@ preprocess(new Uint8ClampedArray(16), 2, 2, { ink: 'blue' });
 const wrong: number[] = model.predict([]);
 // @ts-expect-error: info is read-only
 model.info.version = '2.0.0';
-export { probs, hidden, arch, acc, q, wrong };
+export { probs, hidden, arch, acc, q, wrong, backend, asCore };
 `;
 
 test('a fresh project installs the tarball, imports it as a site would and predicts', () => {
@@ -146,6 +155,8 @@ test('a fresh project installs the tarball, imports it as a site would and predi
   const d = maxDiff(out.probs, c.probabilities);
   assert.ok(d.diff <= 1e-12, `${c.description}: probs[${d.at}] ${d.got} vs ${d.want}`);
   assert.equal(argmax(out.probs), argmax(c.probabilities));
+  assert.equal(out.backend, 'wasm');
+  assert.deepEqual(out.fastProbs, out.probs, '@digitnet/engine/wasm differs from the core');
 
   // the drawing, through the installed package, equals the same through this source tree
   const rgba = new Uint8ClampedArray(100 * 100 * 4);
