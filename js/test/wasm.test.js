@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as core from '../src/index.js';
 import * as wasm from '../src/wasm.js';
-import { MODULE, assemble, moduleText } from '../scripts/build-wasm.js';
+import { MODULE, MUTANT_KERNELS, assemble, moduleText, mutantKernelsText } from '../scripts/build-wasm.js';
 import { FIXTURES, JS, makeModel, mnistFile, parseIdx, reference, rng, shippedModel, toInput } from './helpers.js';
 
 // As test/conformance.test.js reads a case (importing it would run its tests here too).
@@ -40,6 +40,8 @@ test('the committed kernel module is what `npm run build:wasm` makes of kernel.w
   assert.equal(fs.readFileSync(MODULE, 'utf8'), moduleText(wasmBytes), 'run `npm run build:wasm` in js/ and commit src/kernel.wasm.js');
   // Browsers refuse to compile a module over 4 KB synchronously on the main thread.
   assert.ok(wasmBytes.length < 1024, `${wasmBytes.length} bytes of wasm`);
+  // and the parity mutants' kernels (nox -s parity runs them without a toolkit)
+  assert.equal(fs.readFileSync(MUTANT_KERNELS, 'utf8'), await mutantKernelsText(), 'run `npm run build:wasm` in js/ and commit parity/kernels.mjs');
 });
 
 test('the kernel runs here, and info is the core\'s plus the backend', () => {

@@ -31,8 +31,17 @@ def test_real_engine_passes():
     assert "PARITY OK" in text
     versions = json.loads((ROOT / "fixtures/index.json").read_text())["weights"]
     for v in versions:
+        for backend in parity.BACKENDS:
+            assert re.search(
+                rf"^{re.escape(v)} +{backend} +MNIST probabilities: JS vs reference +10000 ",
+                text,
+                re.M,
+            )
+            assert re.search(
+                rf"^{re.escape(v)} +{backend} +MNIST logits: JS vs reference +10000 +0 ", text, re.M
+            )
         assert re.search(
-            rf"^{re.escape(v)} +MNIST probabilities: JS vs reference +10000 ", text, re.M
+            rf"^{re.escape(v)} +wasm +MNIST probabilities: wasm vs core +10000 +0 +0 ", text, re.M
         )
 
 
@@ -49,10 +58,13 @@ def test_there_are_mutants_for_each_required_breakage():
 
 
 @pytest.mark.parametrize("mutant", MUTANTS)
-def test_broken_engine_fails(mutant):
+def test_broken_engine_fails_on_both_backends(mutant):
     ok, text = run(mutant)
     assert not ok, f"parity did not catch mutant {mutant}:\n{text}"
-    assert "PARITY FAILED" in text and "<-- FAILED" in text
+    assert "PARITY FAILED" in text
+    for backend in parity.BACKENDS:  # every mutant patches both; each must be caught on each
+        failed = rf"^\S+ +{backend} +.*<-- FAILED$"
+        assert re.search(failed, text, re.M), f"{mutant} not caught on {backend}:\n{text}"
 
 
 def test_nothing_to_check_is_a_failure(tmp_path, capsys):
@@ -71,9 +83,9 @@ def test_nothing_to_check_is_a_failure(tmp_path, capsys):
 
 
 def test_a_check_that_compares_nothing_fails():
-    empty = parity.Row("1.0.0", "x", np.zeros((0, 10)), np.zeros((0, 10)), [])
+    empty = parity.Row("1.0.0", "js", "x", np.zeros((0, 10)), np.zeros((0, 10)), [])
     assert not parity.judge(empty).ok
-    same = parity.Row("1.0.0", "x", np.eye(10), np.eye(10), [str(k) for k in range(10)])
+    same = parity.Row("1.0.0", "js", "x", np.eye(10), np.eye(10), [str(k) for k in range(10)])
     assert parity.judge(same).ok
 
 
@@ -99,6 +111,9 @@ def test_logits_in_a_parity_file_are_checked_exactly(tmp_path, nudge):
     ok = parity.run(with_logits(tmp_path, nudge), None, out)
     text = out.getvalue()
     assert ok != nudge, text
-    row = re.search(r"^1\.0\.0 +parity.json logits: JS vs stored +270 .*$", text, re.M)
-    assert row and row.group(0).endswith("<-- FAILED") == nudge
-    assert len(re.findall(r"preprocess cases: JS vs fixture", text)) == 1  # once, not per version
+    for backend in parity.BACKENDS:
+        pattern = rf"^1\.0\.0 +{backend} +parity.json logits: JS vs stored +270 .*$"
+        row = re.search(pattern, text, re.M)
+        assert row and row.group(0).endswith("<-- FAILED") == nudge
+    # once per backend, not per version
+    assert len(re.findall(r"preprocess cases: JS vs fixture", text)) == len(parity.BACKENDS)

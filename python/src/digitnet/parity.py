@@ -1,8 +1,10 @@
 """`nox -s parity`: prove that the JS engine and preprocessing are the Python reference.
 
-For every published weights version the JS side (js/parity/outputs.mjs) writes its results as
-raw float64, and this module compares them with the reference: the committed parity.json, the
-whole MNIST test set, the preprocessing fixture cases, and drawing -> probabilities end to end.
+For every published weights version and both JS backends, the core (`@digitnet/engine`) and the
+WebAssembly kernel (`@digitnet/engine/wasm`), the JS side (js/parity/outputs.mjs) writes its
+results as raw float64, and this module compares them with the reference: the committed
+parity.json, the whole MNIST test set, the preprocessing fixture cases, and drawing ->
+probabilities end to end.
 Logits, hidden activations and preprocessed inputs must be identical; probabilities may differ
 by TOLERANCE, as V8's Math.exp and the C library's exp may round differently.
 """
@@ -28,12 +30,14 @@ from .preprocess import preprocess
 TOLERANCE = conformance.PROBABILITY_TOLERANCE  # exp()'s last bit is the platform's
 EXACT = conformance.EXACT  # logits and activations (same summation order), preprocessing
 FILES = ("model", "parity")
+BACKENDS = ("js", "wasm")  # the JS engine's two entries, every check run on each
 ROOT = Path(__file__).resolve().parents[3]  # the repository, for a source checkout
 
 
 @dataclass
 class Check:
     version: str
+    backend: str
     what: str
     count: int
     max_diff: float
@@ -51,6 +55,7 @@ class Row:
     """One line of the table: the engine's rows against the reference's, and how close."""
 
     version: str  # "-" for what does not depend on the weights
+    backend: str  # "js" or "wasm"; "-" for what no JS backend computes
     what: str
     js: np.ndarray
     ref: np.ndarray
@@ -65,7 +70,7 @@ def judge(row: Row) -> Check:
     js, ref, names = row.js, row.ref, row.names
     if len(js) == 0 or js.shape != ref.shape:
         why = "nothing compared" if len(js) == 0 else f"shapes {js.shape} and {ref.shape}"
-        return Check(row.version, row.what, len(js), np.inf, 0, why, row.tolerance)
+        return Check(row.version, row.backend, row.what, len(js), np.inf, 0, why, row.tolerance)
     js_null, ref_null = np.isnan(js).all(axis=1), np.isnan(ref).all(axis=1)
     both = ~js_null & ~ref_null
     diff = np.where(both[:, None], np.abs(js - ref), 0.0)
@@ -83,7 +88,14 @@ def judge(row: Row) -> Check:
     if js_null[k] != ref_null[k]:
         worst = f"{names[k]}: JS gives {'null' if js_null[k] else 'a result'}, reference not"
     return Check(
-        row.version, row.what, len(js), float(diff.max()), int(agree.sum()), worst, row.tolerance
+        row.version,
+        row.backend,
+        row.what,
+        len(js),
+        float(diff.max()),
+        int(agree.sum()),
+        worst,
+        row.tolerance,
     )
 
 
@@ -125,13 +137,19 @@ def nan_rows(rows: list, width: int) -> np.ndarray:
 
 
 def preprocessing_rows(cases: list[dict], js: dict) -> list[Row]:
-    """Preprocessing does not depend on the weights: checked once."""
+    """Preprocessing does not depend on the weights: checked once per backend, and the Python
+    twin once."""
     names = [f"case {k} ({c['description']})" for k, c in enumerate(cases)]
     expected = nan_rows([c["expected"] for c in cases], 784)
     twin = nan_rows([drawing_input(c) for c in cases], 784)
-    return [
-        Row("-", "preprocess cases: JS vs fixture", js["preprocess"], expected, names, EXACT),
-        Row("-", "preprocess cases: Python twin vs fixture", twin, expected, names, EXACT),
+    rows = [
+        Row(
+            "-", b, "preprocess cases: JS vs fixture", js[f"{b}/preprocess"], expected, names, EXACT
+        )
+        for b in BACKENDS
+    ]
+    return rows + [
+        Row("-", "-", "preprocess cases: Python twin vs fixture", twin, expected, names, EXACT)
     ]
 
 
@@ -140,57 +158,106 @@ def drawing_input(case: dict):
     return preprocess(rgba, case["width"], case["height"], ink=case["ink"])
 
 
-def version_rows(version: str, fixtures: Path, ds: data.Dataset, js: dict, cases) -> list[Row]:
-    """The engine against the reference on one weights version: the parity file, the whole MNIST
-    test set (probabilities, logits, hidden activations) and drawing -> probabilities."""
+@dataclass
+class Expected:
+    """The reference's answers on one weights version, computed once for both backends."""
+
+    version: str
+    parity_digits: list[str]
+    parity_probs: np.ndarray
+    parity_logits: np.ndarray | None  # parity format 2 only
+    mnist: dict  # forward() on the 10,000 test digits
+    labels: np.ndarray
+    drawn: np.ndarray  # probabilities of each preprocessing case's drawing (NaN: no ink)
+    case_names: list[str]
+
+
+def expected_for(version: str, fixtures: Path, ds: data.Dataset, cases) -> Expected:
     folder = fixtures / "weights" / version
     model = reference.load_model(folder / "model.json")
     parity = json.loads((folder / "parity.json").read_text())["cases"]
-    digits = [f"digit #{c['index']}" for c in parity]
-    out = model.forward(ds.test.images.reshape(len(ds.test.images), -1) / 255.0)
-    names = [f"test digit #{i}" for i in range(len(ds.test.images))]
     twin = nan_rows([drawing_input(c) for c in cases], 784)
     drawn = np.full((len(cases), 10), np.nan)
     inked = ~np.isnan(twin).all(axis=1)
     drawn[inked] = model.predict(twin[inked])
-    case_names = [f"case {k} ({c['description']})" for k, c in enumerate(cases)]
-    v, stored = version, np.array([c["probabilities"] for c in parity])
-    rows = [Row(v, "parity.json probabilities: JS vs stored", js[f"{v}/parity"], stored, digits)]
+    logits = None
     if all("logits" in c for c in parity):  # parity format 2
         logits = np.array([c["logits"] for c in parity])
+    return Expected(
+        version,
+        [f"digit #{c['index']}" for c in parity],
+        np.array([c["probabilities"] for c in parity]),
+        logits,
+        model.forward(ds.test.images.reshape(len(ds.test.images), -1) / 255.0),
+        ds.test.labels,
+        drawn,
+        [f"case {k} ({c['description']})" for k, c in enumerate(cases)],
+    )
+
+
+def version_rows(ref: Expected, backend: str, js: dict) -> list[Row]:
+    """One backend against the reference on one weights version: the parity file, the whole
+    MNIST test set (probabilities, logits, hidden activations) and drawing -> probabilities."""
+    v, b, out = ref.version, backend, ref.mnist
+    key = f"{b}/{v}"
+    names = [f"test digit #{i}" for i in range(len(ref.labels))]
+    rows = [
+        Row(
+            v,
+            b,
+            "parity.json probabilities: JS vs stored",
+            js[f"{key}/parity"],
+            ref.parity_probs,
+            ref.parity_digits,
+        )
+    ]
+    if ref.parity_logits is not None:
+        logits = ref.parity_logits
         rows.append(
             Row(
                 v,
+                b,
                 "parity.json logits: JS vs stored",
-                js[f"{v}/parityLogits"],
+                js[f"{key}/parityLogits"],
                 logits,
-                digits,
+                ref.parity_digits,
                 EXACT,
             )
         )
     hidden = np.concatenate(out["hidden"], axis=1)
     return rows + [
-        Row(v, "MNIST probabilities: JS vs reference", js[f"{v}/mnist"], out["probs"], names),
-        Row(v, "MNIST logits: JS vs reference", js[f"{v}/logits"], out["logits"], names, EXACT),
+        Row(v, b, "MNIST probabilities: JS vs reference", js[f"{key}/mnist"], out["probs"], names),
+        Row(
+            v, b, "MNIST logits: JS vs reference", js[f"{key}/logits"], out["logits"], names, EXACT
+        ),
         Row(
             v,
+            b,
             "MNIST hidden activations: JS vs reference",
-            js[f"{v}/hidden"],
+            js[f"{key}/hidden"],
             hidden,
             names,
             EXACT,
             argmax=False,
         ),
-        Row(v, "drawing -> probabilities: JS vs Python", js[f"{v}/drawings"], drawn, case_names),
-        accuracy_row(v, js[f"{v}/mnist"], out["logits"], ds.test.labels),
+        Row(
+            v,
+            b,
+            "drawing -> probabilities: JS vs Python",
+            js[f"{key}/drawings"],
+            ref.drawn,
+            ref.case_names,
+        ),
+        accuracy_row(v, b, js[f"{key}/mnist"], out["logits"], ref.labels),
     ]
 
 
-def accuracy_row(version: str, js_probs, ref_logits, labels) -> Row:
+def accuracy_row(version: str, backend: str, js_probs, ref_logits, labels) -> Row:
     js_acc = float((js_probs.argmax(1) == labels).mean())
     ref_acc = float((ref_logits.argmax(1) == labels).mean())
     return Row(
         version,
+        backend,
         "MNIST accuracy: JS vs reference",
         np.array([[js_acc]]),
         np.array([[ref_acc]]),
@@ -222,19 +289,52 @@ def rows_for(fixtures: Path, mutant: str | None) -> list[Row]:
         js = run_js(fixtures, versions, ds, Path(tmp), mutant)
     rows = preprocessing_rows(cases, js)
     for version in versions:
-        rows += version_rows(version, fixtures, ds, js, cases)
+        ref = expected_for(version, fixtures, ds, cases)
+        for backend in BACKENDS:
+            rows += version_rows(ref, backend, js)
+        rows += same_bits_rows(ref, js)
     return rows
+
+
+def same_bits_rows(ref: Expected, js: dict) -> list[Row]:
+    """The wasm entry against the core: the same bits, probabilities too (both run V8's exp)."""
+    v, names = ref.version, [f"test digit #{i}" for i in range(len(ref.labels))]
+    wasm, core = f"wasm/{v}", f"js/{v}"
+    return [
+        Row(
+            v,
+            "wasm",
+            "MNIST probabilities: wasm vs core",
+            js[f"{wasm}/mnist"],
+            js[f"{core}/mnist"],
+            names,
+            EXACT,
+        ),
+        Row(
+            v,
+            "wasm",
+            "drawing -> probabilities: wasm vs core",
+            js[f"{wasm}/drawings"],
+            js[f"{core}/drawings"],
+            ref.case_names,
+            EXACT,
+        ),
+    ]
 
 
 def run(fixtures: Path = ROOT / "fixtures", mutant: str | None = None, out=sys.stdout) -> bool:
     """Judge every row and print the table; True when everything agrees."""
     started = time.perf_counter()
     checks = [judge(row) for row in rows_for(fixtures, mutant)]
-    header = f"{'version':<9}{'check':<44}{'count':>7}{'max |d|':>11}{'allowed':>9}{'agree':>13}"
+    header = (
+        f"{'version':<9}{'engine':<8}{'check':<44}{'count':>7}{'max |d|':>11}{'allowed':>9}"
+        f"{'agree':>13}"
+    )
     print(header + "  worst case", file=out)
     for c in checks:
         print(
-            f"{c.version:<9}{c.what:<44}{c.count:>7}{c.max_diff:>11.3g}{c.tolerance:>9.3g}"
+            f"{c.version:<9}{c.backend:<8}{c.what:<44}{c.count:>7}{c.max_diff:>11.3g}"
+            f"{c.tolerance:>9.3g}"
             f"{f'{c.agree}/{c.count}':>13}  {c.worst}{'' if c.ok else '  <-- FAILED'}",
             file=out,
         )
@@ -242,7 +342,10 @@ def run(fixtures: Path = ROOT / "fixtures", mutant: str | None = None, out=sys.s
     seconds = time.perf_counter() - started
     if bad or not checks:
         worst = max(bad, key=lambda c: (c.count - c.agree, c.max_diff)) if bad else None
-        why = f"{worst.version} {worst.what}: {worst.worst} (allowed {worst.tolerance:g})"
+        why = (
+            f"{worst.version} {worst.backend} {worst.what}: {worst.worst} "
+            f"(allowed {worst.tolerance:g})"
+        )
         print(
             f"PARITY FAILED ({seconds:.1f}s): {why if worst else 'nothing was checked'}", file=out
         )
