@@ -1,4 +1,5 @@
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -11,17 +12,19 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 @pytest.fixture
-def run_dir(tmp_path):
-    """A real (tiny) training run on a small synthetic data set."""
+def run_dir(tmp_path, monkeypatch):
+    """A real (tiny) training run on a small synthetic data set. Paths are relative to the
+    working folder, as a user's are: model.json records the commands, and pytest's long
+    temporary paths would eat into the file's 150,000-byte budget."""
+    monkeypatch.chdir(tmp_path)
     folder = write_dataset(tmp_path / "data", n_train=64, n_test=40)
-    out = tmp_path / "run"
-    assert cli.main(["train", "--data", str(folder), "--epochs", "1", "--out", str(out)]) == 0
-    return out, folder
+    assert cli.main(["train", "--data", "data", "--epochs", "1", "--out", "run"]) == 0
+    return tmp_path / "run", folder
 
 
 def export_args(run_dir, dest) -> list[str]:
-    run, data_dir = run_dir
-    return ["export", str(run), "--dest", str(dest), "--data", str(data_dir)]
+    run, data_dir = (os.path.relpath(p) for p in run_dir)
+    return ["export", run, "--dest", os.path.relpath(dest), "--data", data_dir]
 
 
 def snapshot(folder):

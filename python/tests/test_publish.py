@@ -4,6 +4,7 @@ before, or those and the whole new one; running the export again completes it, a
 passes. The kills are real: strace delivers the signal on entry to the Nth such system call."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -21,17 +22,22 @@ STEPS = "mkdir,write,fsync,rename"  # every system call that changes the fixture
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    """A tiny run, and a fixtures folder that already holds version 0.1.0."""
+    """A tiny run, and a fixtures folder that already holds version 0.1.0. Every command runs
+    in the folder above them with relative paths, as a user's would: model.json records the
+    commands, and long temporary paths would eat into its 150,000-byte budget."""
     root = tmp_path_factory.mktemp("publish")
     data = write_dataset(root / "data", n_train=64, n_test=40)
-    run = root / "run"
-    assert cli.main(["train", "--data", str(data), "--epochs", "1", "--out", str(run)]) == 0
-    base = root / "base"
-    assert (
-        cli.main(["export", str(run), "--version", "0.1.0", "--dest", str(base), *data_arg(data)])
-        == 0
-    )
-    return run, data, base
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        assert cli.main(["train", "--data", "data", "--epochs", "1", "--out", "run"]) == 0
+        assert (
+            cli.main(["export", "run", "--version", "0.1.0", "--dest", "base", "--data", "data"])
+            == 0
+        )
+    finally:
+        os.chdir(cwd)
+    return root / "run", data, root / "base"
 
 
 def data_arg(data: Path) -> list[str]:
@@ -39,9 +45,11 @@ def data_arg(data: Path) -> list[str]:
 
 
 def export_cmd(setup, dest: Path, version: str) -> list[str]:
+    """Run with cwd=dest.parent: relative paths keep model.json's recorded command short."""
     run, data, _ = setup
-    return [sys.executable, "-m", "digitnet", "export", str(run), "--version", version,
-            "--dest", str(dest), *data_arg(data)]  # fmt: skip
+    rel = lambda p: os.path.relpath(p, dest.parent)  # noqa: E731
+    return [sys.executable, "-m", "digitnet", "export", rel(run), "--version", version,
+            "--dest", dest.name, "--data", rel(data)]  # fmt: skip
 
 
 def fresh(setup, tmp_path) -> Path:
@@ -109,7 +117,7 @@ def kill_points(setup, tmp_path, syscall: str):
         killed = subprocess.run(
             [STRACE, "-f", "-qq", "-o", "/dev/null", "-e", f"trace={syscall}", "-e",
              f"inject={syscall}:signal=KILL:when={n}", *export_cmd(setup, dest, "0.2.0")],
-            capture_output=True, text=True,
+            capture_output=True, text=True, cwd=dest.parent,
         )  # fmt: skip
         if killed.returncode == 0:
             return
@@ -118,13 +126,15 @@ def kill_points(setup, tmp_path, syscall: str):
 
 @needs_strace
 @pytest.mark.parametrize("syscall", STEPS.split(","))
-def test_killed_at_every_step_then_run_again(setup, tmp_path, capsys, syscall):
+def test_killed_at_every_step_then_run_again(setup, tmp_path, capsys, syscall, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # restored after the test; the loop below moves into it
     _, data, base = setup
     before = visible(base)
     outcomes = []
     for n, dest in kill_points(setup, tmp_path, syscall):
         outcomes.append(assert_before_or_after(dest, before, "0.2.0"))
         capsys.readouterr()
+        os.chdir(dest.parent)
         again = cli.main(export_cmd(setup, dest, "0.2.0")[3:])
         said = capsys.readouterr()
         if outcomes[-1]:
@@ -150,7 +160,7 @@ def test_interrupted_at_each_rename_leaves_no_trace(setup, tmp_path, signal):
         proc = subprocess.run(
             [STRACE, "-f", "-qq", "-o", "/dev/null", "-e", "trace=rename", "-e",
              f"inject=rename:signal={signal}:when={n}", *export_cmd(setup, dest, "0.2.0")],
-            capture_output=True, text=True,
+            capture_output=True, text=True, cwd=dest.parent,
         )  # fmt: skip
         assert proc.returncode != 0, f"rename {n}: not interrupted"
         assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
@@ -166,8 +176,13 @@ def test_two_racing_exports_both_land(setup, tmp_path):
     dest = fresh(setup, tmp_path)
     stall = [STRACE, "-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync", "-e",
              "inject=fsync:delay_enter=1500000:when=1"]  # fmt: skip
-    first = subprocess.Popen([*stall, *export_cmd(setup, dest, "0.3.0")], stderr=subprocess.PIPE)
-    second = subprocess.run(export_cmd(setup, dest, "0.4.0"), capture_output=True, text=True)
+    cwd = dest.parent
+    first = subprocess.Popen(
+        [*stall, *export_cmd(setup, dest, "0.3.0")], stderr=subprocess.PIPE, cwd=cwd
+    )
+    second = subprocess.run(
+        export_cmd(setup, dest, "0.4.0"), capture_output=True, text=True, cwd=cwd
+    )
     _, first_err = first.communicate()
     assert first.returncode == 0 and second.returncode == 0, (first_err, second.stderr)
     assert published(dest) == ["0.1.0", "0.3.0", "0.4.0"]
@@ -181,28 +196,26 @@ def test_an_existing_version_is_refused_before_any_work(setup, tmp_path, capsys)
     assert "0.1.0 is already published" in capsys.readouterr().err  # the run was never read
 
 
-def test_the_next_export_cleans_up_after_killed_ones(setup, tmp_path, capsys):
-    run, data, _ = setup
+def test_the_next_export_cleans_up_after_killed_ones(setup, tmp_path, capsys, monkeypatch):
     dest = fresh(setup, tmp_path)
+    monkeypatch.chdir(dest.parent)
     (dest / "weights/.0.5.0.tmp-dead").mkdir()
     (dest / ".index.json.dead").write_text("{")
     shutil.copytree(dest / "weights/0.1.0", dest / "weights/0.6.0")  # renamed, never indexed
     doc = json.loads((dest / "weights/0.6.0/model.json").read_text())
     (dest / "weights/0.6.0/model.json").write_text(json.dumps({**doc, "version": "0.6.0"}))
-    args = ["export", str(run), "--version", "0.7.0", "--dest", str(dest), *data_arg(data)]
-    assert cli.main(args) == 0
+    assert cli.main(export_cmd(setup, dest, "0.7.0")[3:]) == 0
     out = capsys.readouterr().out
     assert "removed" in out and ".0.5.0.tmp-dead" in out and ".index.json.dead" in out
     assert "indexed 0.6.0: an interrupted export had written it whole" in out
     assert leftovers(dest) == [] and published(dest) == ["0.1.0", "0.6.0", "0.7.0"]
 
 
-def test_an_unindexed_partial_folder_is_named_not_removed(setup, tmp_path, capsys):
-    run, data, _ = setup
+def test_an_unindexed_partial_folder_is_named_not_removed(setup, tmp_path, capsys, monkeypatch):
     dest = fresh(setup, tmp_path)
+    monkeypatch.chdir(dest.parent)
     (dest / "weights/0.8.0").mkdir()
     (dest / "weights/0.8.0/model.json").write_text("{}")
-    args = ["export", str(run), "--version", "0.9.0", "--dest", str(dest), *data_arg(data)]
-    assert cli.main(args) == 2
+    assert cli.main(export_cmd(setup, dest, "0.9.0")[3:]) == 2
     assert "weights/0.8.0: not in index.json and not a whole version" in capsys.readouterr().err
     assert (dest / "weights/0.8.0/model.json").exists()
