@@ -511,3 +511,13 @@ def test_large_canvases_are_read_in_bands(monkeypatch):
     finally:
         tracemalloc.stop()
     assert peak < 16 * 2**20, peak  # a float64 per pixel would be 16 MiB, int64 RGBA 64 MiB
+
+
+@pytest.mark.parametrize("ink", pre.INKS)
+def test_the_byte_threshold_is_the_float_threshold_for_every_alpha_and_sum(ink):
+    a, s = (v.reshape(-1) for v in np.meshgrid(np.arange(256), np.arange(766), indexing="ij"))
+    r = np.minimum(s, 255)
+    g = np.minimum(s - r, 255)
+    pixels = np.stack([r, g, s - r - g, a], axis=-1).astype(np.uint8)
+    assert (pixels[:, :3].astype(int).sum(1) == s).all()
+    np.testing.assert_array_equal(pre.has_ink(pixels, ink), pre.ink_of(pixels, ink) > pre.THRESHOLD)

@@ -118,11 +118,33 @@ def ink_of(pixels: np.ndarray, ink: str) -> np.ndarray:
     return alpha * (1 - lum) if ink == "dark" else alpha * lum
 
 
+def colour_bounds() -> dict[str, tuple[np.ndarray, str]]:
+    """Per ink mode, a table by alpha of the bound on s = r + g + b that makes ink > THRESHOLD,
+    read off the float ink of every (alpha, s), so a comparison gives the float's answer:
+    "dark" ink falls as s grows (inked iff s <= bound), "light" ink rises (iff s >= bound).
+    A test checks the comparison against the floats for all 256 x 766 pairs."""
+    alpha, s = np.arange(256)[:, None] / 255, np.arange(766) / 765
+    dark, light = alpha * (1 - s) > THRESHOLD, alpha * s > THRESHOLD
+    last_dark = np.where(dark.any(1), 765 - np.argmax(dark[:, ::-1], axis=1), -1)
+    first_light = np.where(light.any(1), np.argmax(light, axis=1), 766)
+    return {
+        "dark": (last_dark.astype(np.int16), "<="),
+        "light": (first_light.astype(np.int16), ">="),
+    }
+
+
+COLOUR_BOUNDS = colour_bounds()
+
+
 def has_ink(pixels: np.ndarray, ink: str) -> np.ndarray:
-    """ink_of(pixels, ink) > THRESHOLD (alpha mode compares bytes: the same answer, faster)."""
+    """ink_of(pixels, ink) > THRESHOLD, from the bytes: the same answer, without the floats."""
     if ink == "alpha":
         return pixels[..., 3] >= ALPHA_MIN
-    return ink_of(pixels, ink) > THRESHOLD
+    s = np.add(pixels[..., 0], pixels[..., 1], dtype=np.int16)
+    s += pixels[..., 2]
+    bound, side = COLOUR_BOUNDS[ink]
+    limit = np.take(bound, pixels[..., 3])
+    return s <= limit if side == "<=" else s >= limit
 
 
 def bands(height: int, width: int, per_row: int = 1) -> range:
