@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from conftest import write_dataset
 
+import digitnet
 from digitnet import checkpoint, cli, model, runs, train
 from digitnet.errors import DigitnetError
 
@@ -285,3 +286,10 @@ def test_outputs_follow_the_umask(tmp_path, capsys, monkeypatch, mask):
         os.umask(old)
     for name in ("checkpoint.npz", "metrics.json"):
         assert stat.S_IMODE((tmp_path / "o" / name).stat().st_mode) == 0o666 & ~mask, name
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(["--version"])
+    assert e.value.code == 0
+    assert capsys.readouterr().out.strip() == f"digitnet {digitnet.__version__}"

@@ -117,3 +117,10 @@ def test_logits_in_a_parity_file_are_checked_exactly(tmp_path, nudge):
         assert row and row.group(0).endswith("<-- FAILED") == nudge
     # once per backend, not per version
     assert len(re.findall(r"preprocess cases: JS vs fixture", text)) == len(parity.BACKENDS)
+
+
+def test_outside_a_checkout_it_says_it_needs_the_repository(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(parity, "ROOT", tmp_path)  # where an installed package would look
+    assert parity.main([]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "needs the digitnet repository" in err and "\n" not in err

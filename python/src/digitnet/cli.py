@@ -10,7 +10,19 @@ import sys
 import time
 from pathlib import Path
 
-from . import checkpoint, data, export, model, publish, reference, runs, storage, train, verify
+from . import (
+    __version__,
+    checkpoint,
+    data,
+    export,
+    model,
+    publish,
+    reference,
+    runs,
+    storage,
+    train,
+    verify,
+)
 from .errors import DigitnetError
 from .evaluate import evaluate, report
 
@@ -153,6 +165,7 @@ def whole_number(minimum: int):
 
 def parser() -> argparse.ArgumentParser:
     p = Parser(prog="digitnet", description=__doc__)
+    p.add_argument("--version", action="version", version=f"digitnet {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     d = sub.add_parser("data", help="the MNIST data set").add_subparsers(required=True)
     f = d.add_parser("fetch", help="fetch MNIST (or check the cache), print where the files are")

@@ -363,6 +363,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fixtures", type=Path, default=ROOT / "fixtures")
     p.add_argument("--mutant", help="run a deliberately broken JS engine (js/parity/mutants.mjs)")
     args = p.parse_args(argv)
+    if not (ROOT / "js" / "parity" / "outputs.mjs").is_file():
+        print(
+            "python -m digitnet.parity: error: needs the digitnet repository (a source checkout "
+            "with js/ and fixtures/): run it from one, as `nox -s parity` does",
+            file=sys.stderr,
+        )
+        return 2
     try:
         return 0 if run(args.fixtures, args.mutant) else 1
     except DigitnetError as e:
