@@ -125,6 +125,10 @@ def bench(session: nox.Session) -> None:
     npm_ci(session, "bench/ort", "--ignore-scripts")
     session.run("digitnet", "data", "fetch")
     session.run("python", "bench/report.py")
+    # the same runtimes in headless Chromium, on the ONNX graph report.py wrote
+    chrome = {"CHROMIUM": chromium(session)}
+    out = ["--out", "artifacts/bench-chromium.json", "artifacts/digitnet-mlp.onnx"]
+    session.run("node", "bench/ort/browser.mjs", *out, external=True, env=chrome)
 
 
 @nox.session
