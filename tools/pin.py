@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import gzip
-import hashlib
 import json
 import os
 import re
@@ -32,6 +31,7 @@ import tempfile
 from pathlib import Path
 
 import changelog
+from digitnet.storage import sha256
 
 ROOT = Path(__file__).resolve().parents[1]
 INDEX = "fixtures/index.json"
@@ -291,7 +291,7 @@ def plan(root: Path, version: str, today: str) -> tuple[dict[str, bytes], str | 
     tell the user."""
     weights = f"fixtures/weights/{version}"
     model = (root / weights / "model.json").read_bytes()
-    sha = hashlib.sha256(model).hexdigest()
+    sha = sha256(model)
     lines = changelog.read(root)
     package = read_json(root, PACKAGE_JSON)
     current_py, _ = init_file(root, "0.0.0")

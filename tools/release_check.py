@@ -19,7 +19,6 @@ changed; parity; the packages build, install fresh and reproduce the parity digi
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import re
 import subprocess
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import changelog
 import pin
+from digitnet.storage import sha256
 
 # isort: split
 # (tools/dist.py: ruff would take `dist` for a first-party package whenever a build left dist/.)
@@ -86,10 +86,6 @@ def read_json(root: Path, rel: str) -> dict:
 
 def read_or_none(path: Path) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def init_version(root: Path) -> str:

@@ -1,9 +1,13 @@
+import base64
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from digitnet import export, model, quantize, reference
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 @pytest.mark.parametrize("per_channel", [True, False])
@@ -49,3 +53,26 @@ def test_json_round_trip_is_exact(per_channel):
         assert np.allclose(layer.bias, b, rtol=1e-7, atol=0)  # ... and keep float32 precision
         step = np.array(spec["scales"] if per_channel else [spec["scale"]])
         assert (np.abs(layer.weights - w) <= step / 2 + 1e-12).all()
+
+
+def test_published_weights_requantize_to_their_own_bytes():
+    """export stores quantize()'s q and scales as they are: quantizing 1.0.0's own dequantized
+    weights gives its model.json byte for byte (the published files never change)."""
+    raw = (FIXTURES / "weights" / "1.0.0" / "model.json").read_bytes()
+    doc = json.loads(raw)
+    params = [(layer.weights, layer.bias) for layer in reference.load_model(doc).layers]
+    per_channel = "scales" in doc["layers"][0]
+    again = export.model_document(params, doc["version"], per_channel, doc["metadata"])
+    assert export.dumps(again) == raw
+
+
+@pytest.mark.parametrize("per_channel", [True, False])
+def test_the_file_stores_quantize_output(per_channel):
+    params = model.init_params(np.random.default_rng(4))
+    doc = export.model_document(params, "1.2.3", per_channel, {})
+    for (w, _), spec in zip(params, doc["layers"]):
+        q, scales = quantize.quantize(w, per_channel)
+        stored = np.frombuffer(base64.b64decode(spec["weights"]), np.int8).reshape(q.shape)
+        assert (stored == q).all()
+        assert (spec["scales"] if per_channel else [spec["scale"]]) == scales.tolist()
+        assert [quantize.short_float(s) for s in scales] == scales.tolist()  # 9 digits, not 17

@@ -13,6 +13,7 @@ from pathlib import Path
 from . import (
     __version__,
     checkpoint,
+    conformance,
     data,
     export,
     model,
@@ -95,7 +96,7 @@ def classifier(path: Path):
     """A function images -> classes for a checkpoint (float32) or a model.json (int8 reference)."""
     if path.suffix == ".json":
         m = reference.load_model(path)
-        return lambda imgs: m.predict(imgs.reshape(len(imgs), -1) / 255.0).argmax(1)
+        return lambda imgs: conformance.digits(m, imgs)
     params = load_checkpoint(path)
     return lambda imgs: model.predict(params, train.to_inputs(imgs))
 

@@ -18,10 +18,15 @@ BIT_EXACT = "bit-exact logits"  # the level @digitnet/engine and the Python refe
 CONFORMANT = "conformant at 1e-12"  # the level any engine must reach
 
 
+def inputs(images: np.ndarray) -> np.ndarray:
+    """(N, 28, 28) or (N, 784) uint8 pixels -> the reference's (N, 784) float64 inputs, each
+    byte / 255 (one correctly rounded division, so every engine computes the same floats)."""
+    return images.reshape(len(images), -1) / 255.0
+
+
 def digits(model, images: np.ndarray) -> np.ndarray:
     """The digits a model reads in (N, 28, 28) uint8 images: argmax of the exact logits."""
-    x = images.reshape(len(images), -1) / 255.0
-    return model.forward(x)["logits"].argmax(axis=1)
+    return model.forward(inputs(images))["logits"].argmax(axis=1)
 
 
 def max_difference(a, b) -> float:

