@@ -4,21 +4,19 @@ the shared fixture file (which the JS implementation must reproduce too)."""
 from __future__ import annotations
 
 import base64
-import importlib
 import json
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
+from test_preprocess_cases import generator
 
-from digitnet import drawings
+from digitnet import preprocess
+from digitnet import preprocessing as pre
 from digitnet.errors import DigitnetError
-from digitnet.preprocess import preprocess
 
-pre = importlib.import_module(
-    "digitnet.preprocess"
-)  # the module; digitnet.preprocess is the function
+drawings = generator()  # tools/fixtures/drawings.py, the fixture generator
 CASES = Path(__file__).resolve().parents[2] / "fixtures" / "preprocess" / "cases.json"
 
 

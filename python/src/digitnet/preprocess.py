@@ -51,20 +51,22 @@ def preprocess_steps(rgba, width, height, ink="alpha") -> tuple[np.ndarray, Step
         return None
     x0, y0, w, h = box
     tw, th = scaled_size(w, h)
+    # names as in js/src/preprocess.js and PREPROCESS.md: rows is R, img is A, then V, then G
     rows = resample_rows(pixels[y0 : y0 + h, x0 : x0 + w], ink, tw)
-    scaled = resample_columns(rows, th) / (w * h)
-    scaled = np.minimum(scaled * GAIN, 1.0)
-    ox, oy = (SIDE - tw) // 2, (SIDE - th) // 2
-    cx, cy = centre_of_mass(scaled, ox, oy)
+    img = resample_columns(rows, th) / (w * h)
+    img = np.minimum(img * GAIN, 1.0)
+    left, top = (SIDE - tw) // 2, (SIDE - th) // 2  # where img is placed before the shift
+    cx, cy = centre_of_mass(img, left, top)
     # round half up, like JavaScript's Math.round; Python's round() would round halves to even
     dx, dy = math.floor(TARGET - cx + 0.5), math.floor(TARGET - cy + 0.5)
     out = np.zeros((SIDE, SIDE))
-    # the scaled image lands at (ox + dx, oy + dy); what falls outside the frame is dropped
-    left, top = ox + dx, oy + dy
-    xs = slice(max(0, -left), min(tw, SIDE - left))
-    ys = slice(max(0, -top), min(th, SIDE - top))
-    if xs.start < xs.stop and ys.start < ys.stop:
-        out[top + ys.start : top + ys.stop, left + xs.start : left + xs.stop] = scaled[ys, xs]
+    # img's pixel (i, m) lands at x = left + i + dx, y = top + m + dy; outside the frame it is
+    # dropped. x, y: where its pixel (0, 0) lands; i, m: its columns and rows inside the frame
+    x, y = left + dx, top + dy
+    i = slice(max(0, -x), min(tw, SIDE - x))
+    m = slice(max(0, -y), min(th, SIDE - y))
+    if i.start < i.stop and m.start < m.stop:
+        out[y + m.start : y + m.stop, x + i.start : x + i.stop] = img[m, i]
     return out.reshape(-1), Steps(box, (tw, th), (cx, cy), (dx, dy))
 
 
@@ -248,18 +250,19 @@ def resample(box: np.ndarray, tw: int, th: int) -> np.ndarray:
     return resample_columns(rows, th) / (w * h)
 
 
-def centre_of_mass(scaled: np.ndarray, ox: int, oy: int) -> tuple[float, float]:
-    """(cx, cy) of `scaled` placed at (ox, oy) in the 28x28 frame, in pixel index coordinates.
+def centre_of_mass(img: np.ndarray, left: int, top: int) -> tuple[float, float]:
+    """(cx, cy) of `img` placed at (left, top) in the 28x28 frame, in pixel index coordinates.
 
-    Sequential row-major sums, as the spec orders them: the rounding of the shift must not depend
-    on how a library chose to add. The frame's zeros add nothing, so we skip them.
+    Sequential row-major sums (PREPROCESS.md's M, Sx, Sy), as the spec orders them: the rounding
+    of the shift must not depend on how a library chose to add. The frame's zeros add nothing,
+    so we skip them.
     """
-    mass = sum_x = sum_y = 0.0
-    th, tw = scaled.shape
+    mass = sx = sy = 0.0
+    th, tw = img.shape
     for m in range(th):
         for i in range(tw):
-            v = float(scaled[m, i])
+            v = float(img[m, i])
             mass += v
-            sum_x += (ox + i) * v
-            sum_y += (oy + m) * v
-    return sum_x / mass, sum_y / mass
+            sx += (left + i) * v
+            sy += (top + m) * v
+    return sx / mass, sy / mass
