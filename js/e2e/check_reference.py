@@ -1,9 +1,11 @@
 """Recompute the browser's drawings with the Python twin preprocessing and reference model.
 
 Reads artifacts/e2e/results.json (written by draw.test.mjs): for each drawing, the pad's RGBA as
-the page held it, the page's preprocessed input, hidden activations, logits and probabilities.
-Fails unless, for every drawing, the input, activations and logits equal Python's exactly, the
-probabilities agree within 1e-12 (exp may differ in the last bit) and both pick the same digit.
+the page held it, the page's preprocessed input, hidden activations, logits, probabilities and
+the digit it showed. Each quantity is a parity row (digitnet.parity.Row: the page's rows against
+Python's), judged and printed as `nox -s parity` does: the input, activations and logits must
+equal Python's exactly, the probabilities agree within 1e-12 (exp may differ in the last bit),
+and the page must show the digit Python picks.
 
     python js/e2e/check_reference.py [results.json]
 
@@ -13,16 +15,18 @@ The weights are the file the page was served (results.json names it and its SHA-
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import sys
 from pathlib import Path
 
 import numpy as np
 from digitnet import load_model, preprocess
-from digitnet.conformance import PROBABILITY_TOLERANCE as TOLERANCE
+from digitnet.conformance import EXACT, PROBABILITY_TOLERANCE
+from digitnet.parity import Row, judge, table
+from digitnet.storage import sha256
 
 REPO = Path(__file__).resolve().parents[2]
+ENGINE = "page"  # the engine column: what the demo page computed
 
 
 def main(argv: list[str]) -> int:
@@ -37,7 +41,7 @@ def main(argv: list[str]) -> int:
     model_path = Path(results["model"]["path"])
     if not model_path.is_file():
         return fail(f"{model_path}: missing; the page was served these weights")
-    if hashlib.sha256(model_path.read_bytes()).hexdigest() != results["model"]["sha256"]:
+    if sha256(model_path.read_bytes()) != results["model"]["sha256"]:
         return fail(f"{model_path}: changed since the page was served it")
     model = load_model(model_path)
     if results["model"].get("version") != model.version:
@@ -46,60 +50,70 @@ def main(argv: list[str]) -> int:
             f"{model_path} is {model.version}"
         )
 
-    errors, failed = [], set()
-    print(f"weights {model.version} ({model_path}); probabilities within {TOLERANCE:g}, rest exact")
-    print(
-        f"{'drawing':<24}{'want':>5}{'page':>12}{'python':>12}"
-        f"{'max|dx|':>11}{'max|dh|':>11}{'max|dz|':>11}{'max|dp|':>11}"
+    print(f"weights {model.version} ({model_path})")
+    checks = [judge(row) for row in rows(model, drawings)]
+    print(table(checks))
+    bad = [c for c in checks if not c.ok]
+    for c in bad:
+        print(f"FAIL {c.what}: {c.worst} (allowed {c.tolerance:g})", file=sys.stderr)
+    print(f"{len(drawings)} drawings, {len(checks) - len(bad)} of {len(checks)} checks passed")
+    return 1 if bad else 0
+
+
+def rows(model, drawings: list[dict]) -> list[Row]:
+    """The page's answers against Python's, one row per drawing in each check. A drawing Python
+    sees as empty gives NaN rows (null), which only a null on the page would match."""
+    names = [d["name"] for d in drawings]
+    python = [python_answers(model, d) for d in drawings]
+    page = [page_answers(d) for d in drawings]
+    hidden = sum(layer.bias.size for layer in model.layers[:-1])
+    checks = (  # what, key, width, tolerance, same digit on top
+        ("preprocessed input: page vs Python", "input", 784, EXACT, False),
+        ("hidden activations: page vs Python", "hidden", hidden, EXACT, False),
+        ("logits: page vs Python", "logits", 10, EXACT, True),
+        ("probabilities: page vs Python", "probs", 10, PROBABILITY_TOLERANCE, True),
+        ("digit shown: page vs Python", "digit", 1, EXACT, False),
     )
-    for d in drawings:
-        name = d["name"]
-        rgba = base64.b64decode(d["rgba"])
-        x_page = np.array(d["input"], dtype=np.float64)
-        p_page = np.array(d["probs"], dtype=np.float64)
-        x_py = preprocess(rgba, d["width"], d["height"], ink="alpha")
-        if x_py is None:
-            errors.append(f"{name}: Python preprocessing sees an empty drawing")
-            failed.add(name)
-            continue
-        f_py = model.forward(x_py)
-        p_py = f_py["probs"]
-        h_page = np.concatenate([np.array(h, dtype=np.float64) for h in d["hidden"]])
-        h_py = np.concatenate(f_py["hidden"])
-        z_page = np.array(d["logits"], dtype=np.float64)
-        dx = float(np.max(np.abs(x_py - x_page)))
-        dh = float(np.max(np.abs(h_py - h_page))) if h_py.shape == h_page.shape else np.inf
-        dz = float(np.max(np.abs(f_py["logits"] - z_page)))
-        dp = float(np.max(np.abs(p_py - p_page)))
-        top_page, top_py = int(np.argmax(p_page)), int(np.argmax(p_py))
-        print(
-            f"{name:<24}{d['expected']:>5}{top_page:>4} {p_page[top_page]:7.2%}"
-            f"{top_py:>4} {p_py[top_py]:7.2%}{dx:>11.2e}{dh:>11.2e}{dz:>11.2e}{dp:>11.2e}"
-        )
-        if dx != 0:
-            worst = int(np.argmax(np.abs(x_py - x_page)))
-            errors.append(
-                f"{name}: preprocessed input differs by {dx:.3g} at pixel {worst} "
-                f"(page {float(x_page[worst])!r}, python {float(x_py[worst])!r})"
-            )
-        for what, diff in (("hidden activations", dh), ("logits", dz)):
-            if diff != 0:
-                errors.append(f"{name}: {what} differ from Python's by {diff:.3g}")
-        if not dp <= TOLERANCE:
-            errors.append(
-                f"{name}: probabilities differ by {dp:.3g} "
-                f"(page {p_page.tolist()}, python {p_py.tolist()})"
-            )
-        if top_page != top_py or d["prediction"] != top_py:
-            errors.append(f"{name}: the page picks {d['prediction']}, python picks {top_py}")
+    out = []
+    for what, key, width, tolerance, argmax in checks:
+        js, ref = stack([p[key] for p in page], width), stack([p[key] for p in python], width)
+        out.append(Row(model.version, ENGINE, what, js, ref, names, tolerance, argmax))
+    return out
 
-        if errors and errors[-1].startswith(f"{name}: "):
-            failed.add(name)
 
-    for e in errors:
-        print(f"FAIL {e}", file=sys.stderr)
-    print(f"{len(drawings) - len(failed)} passed, {len(failed)} failed")
-    return 1 if errors else 0
+def python_answers(model, d: dict) -> dict:
+    x = preprocess(base64.b64decode(d["rgba"]), d["width"], d["height"], ink="alpha")
+    if x is None:
+        return dict.fromkeys(("input", "hidden", "logits", "probs", "digit"))
+    f = model.forward(x)
+    return {
+        "input": x,
+        "hidden": np.concatenate(f["hidden"]),
+        "logits": f["logits"],
+        "probs": f["probs"],
+        "digit": [int(np.argmax(f["logits"]))],
+    }
+
+
+def page_answers(d: dict) -> dict:
+    return {
+        "input": d["input"],
+        "hidden": [v for h in d["hidden"] for v in h],
+        "logits": d["logits"],
+        "probs": d["probs"],
+        "digit": [d["prediction"]],
+    }
+
+
+def stack(values: list, width: int) -> np.ndarray:
+    """One row per drawing: None as a NaN row (null), a row of the wrong length as infinitely
+    far from any answer."""
+    out = np.full((len(values), width), np.nan)
+    for k, v in enumerate(values):
+        if v is not None:
+            v = np.asarray(v, dtype=np.float64).reshape(-1)
+            out[k] = v if v.shape == (width,) else np.inf
+    return out
 
 
 def fail(message: str) -> int:

@@ -322,22 +322,28 @@ def same_bits_rows(ref: Expected, js: dict) -> list[Row]:
     ]
 
 
+def table(checks: list[Check]) -> str:
+    """The checks as the table `nox -s parity` and the e2e check print: one line each."""
+    header = (
+        f"{'version':<9}{'engine':<8}{'check':<44}{'count':>7}{'max |d|':>11}{'allowed':>9}"
+        f"{'agree':>13}  worst case"
+    )
+    return "\n".join(
+        [header]
+        + [
+            f"{c.version:<9}{c.backend:<8}{c.what:<44}{c.count:>7}{c.max_diff:>11.3g}"
+            f"{c.tolerance:>9.3g}"
+            f"{f'{c.agree}/{c.count}':>13}  {c.worst}{'' if c.ok else '  <-- FAILED'}"
+            for c in checks
+        ]
+    )
+
+
 def run(fixtures: Path = ROOT / "fixtures", mutant: str | None = None, out=sys.stdout) -> bool:
     """Judge every row and print the table; True when everything agrees."""
     started = time.perf_counter()
     checks = [judge(row) for row in rows_for(fixtures, mutant)]
-    header = (
-        f"{'version':<9}{'engine':<8}{'check':<44}{'count':>7}{'max |d|':>11}{'allowed':>9}"
-        f"{'agree':>13}"
-    )
-    print(header + "  worst case", file=out)
-    for c in checks:
-        print(
-            f"{c.version:<9}{c.backend:<8}{c.what:<44}{c.count:>7}{c.max_diff:>11.3g}"
-            f"{c.tolerance:>9.3g}"
-            f"{f'{c.agree}/{c.count}':>13}  {c.worst}{'' if c.ok else '  <-- FAILED'}",
-            file=out,
-        )
+    print(table(checks), file=out)
     bad = [c for c in checks if not c.ok]
     seconds = time.perf_counter() - started
     if bad or not checks:
