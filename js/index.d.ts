@@ -53,6 +53,13 @@ export interface ForwardResult {
   logits: Float64Array;
 }
 
+/** One entry of `classify`'s answer. */
+export interface Classification {
+  /** 0-9. */
+  digit: number;
+  probability: number;
+}
+
 export interface Model {
   /**
    * Probabilities of the digits 0-9 for one image: 784 intensities, row-major 28x28, 0 for
@@ -65,6 +72,12 @@ export interface Model {
   predict(x: ArrayLike<number>): Float64Array;
   /** Like `predict`, also returning the hidden activations and the logits (new arrays). */
   forward(x: ArrayLike<number>): ForwardResult;
+  /**
+   * The `k` most probable digits (default 3), most probable first; ties keep the lower digit
+   * first. The probabilities are `predict`'s. `k` is clamped to 0..10 and truncated.
+   * @throws like `predict`, with messages starting "classify:".
+   */
+  classify(x: ArrayLike<number>, k?: number): Classification[];
   readonly info: ModelInfo;
 }
 

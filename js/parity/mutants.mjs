@@ -35,10 +35,10 @@ export const MUTANTS = {
     js: [{ file: 'engine.js', find: '  return { I, O, W, b:', replace: '  if (I === 784) W[(14 * 28 + 14) * O] += scales[0];\n  return { I, O, W, b:' }],
     wasm: [{ file: 'wasm.js', find: '    F.set(bias, b / 8);', replace: '    if (I === 784) F[w / 8 + (14 * 28 + 14) * stride] += scales[0];\n    F.set(bias, b / 8);' }],
   },
-  // The order the core summed in before it followed the reference's: each pass's eight terms
-  // summed, then added to z. Probabilities move by about 4e-15, inside their 1e-12 tolerance:
-  // only the exact logits and activations checks see it. The kernel's version of the same
-  // drift: its terms added in reverse order, last input first.
+  // The order the core summed in before it followed the reference's: each pass's terms (eight
+  // then, four now) summed, then added to z. Probabilities move by about 4e-15, inside their
+  // 1e-12 tolerance: only the exact logits and activations checks see it. The kernel's version
+  // of the same drift: its terms added in reverse order, last input first.
   'eight-terms-summed-first': {
     js: [{ file: 'engine.js', find: 'z[j] = z[j] + a0 * W[r0 + j]', replace: 'z[j] += a0 * W[r0 + j]' }],
     wasm: [

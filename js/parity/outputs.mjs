@@ -72,6 +72,9 @@ async function run(backend) {
     const width = model.info.architecture.slice(1, -1).reduce((s, w) => s + w, 0);
     write(`${key}/hidden`, forward.map((f) => Float64Array.from(f.hidden.flatMap((h) => [...h]))), width);
     write(`${key}/drawings`, drawn.map((x) => x && model.predict(x)), 10);
+    // classify's default top 3: digits, then probabilities
+    const top = images.map((x) => model.classify(x));
+    write(`${key}/classify`, top.map((t) => [...t.map((c) => c.digit), ...t.map((c) => c.probability)]), 6);
   }
 }
 

@@ -37,6 +37,12 @@ export function loadModel(json, net = network) {
       checkInput(x, n, 'predict');
       return softmax(run(x, null));
     },
+    // The k most probable digits, most probable first; sort is stable, so ties keep the lower
+    // digit first. splice(0, k) takes min(k, 10) of them (none for k <= 0 or NaN).
+    classify(x, k = 3) {
+      checkInput(x, n, 'classify');
+      return Array.from(softmax(run(x, null)), (probability, digit) => ({ digit, probability })).sort((a, b) => b.probability - a.probability).splice(0, k);
+    },
     forward(x) {
       checkInput(x, n, 'forward');
       const hidden = [];

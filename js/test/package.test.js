@@ -107,7 +107,7 @@ console.log(JSON.stringify({
 
 // Typed use of the public API; each @ts-expect-error must be an error, or tsc fails.
 const CONSUMER_TS = `
-import { loadModel, preprocess, type Model, type ModelInfo, type ForwardResult } from '@digitnet/engine';
+import { loadModel, preprocess, type Classification, type Model, type ModelInfo, type ForwardResult } from '@digitnet/engine';
 import { loadModel as loadFast, type WasmModel } from '@digitnet/engine/wasm';
 import weights from '@digitnet/engine/model.json' with { type: 'json' };
 const model: Model = loadModel(weights);
@@ -122,6 +122,8 @@ const q: 'per-channel' | 'per-layer' | 'mixed' = info.quantization;
 const viaWasm: WasmModel = loadFast(weights);
 const backend: 'wasm' | 'js' = viaWasm.info.backend;
 const asCore: Model = viaWasm;
+const top: Classification[] = model.classify(new Float64Array(784), 5);
+const first: number = viaWasm.classify([])[0].digit;
 // @ts-expect-error: the core's info has no backend
 model.info.backend;
 const x: Float64Array | null = preprocess(new Uint8ClampedArray(16), 2, 2, { ink: 'dark' });
@@ -134,7 +136,7 @@ preprocess(new Uint8ClampedArray(16), 2, 2, { ink: 'blue' });
 const wrong: number[] = model.predict([]);
 // @ts-expect-error: info is read-only
 model.info.version = '2.0.0';
-export { probs, hidden, arch, acc, q, wrong, backend, asCore };
+export { probs, hidden, arch, acc, q, wrong, backend, asCore, top, first };
 `;
 
 test('a fresh project installs the tarball, imports it as a site would and predicts', () => {

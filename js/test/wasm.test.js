@@ -124,7 +124,7 @@ test('bad files and bad inputs: the core\'s errors, word for word', () => {
   const fast = wasm.loadModel(shippedModel()), slow = core.loadModel(shippedModel());
   const bad = [null, 5, 'x'.repeat(784), new Float64Array(783), [...new Float64Array(783), 2], [...new Float64Array(783), NaN], [...new Float64Array(783), '0.5'], new Array(784)];
   for (const x of bad) {
-    for (const fn of ['predict', 'forward']) {
+    for (const fn of ['predict', 'forward', 'classify']) {
       const got = outcome(() => fast[fn](x));
       assert.notEqual(got, 'ok', `${fn}(${String(x).slice(0, 20)})`);
       assert.equal(got, outcome(() => slow[fn](x)));

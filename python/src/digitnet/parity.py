@@ -169,6 +169,7 @@ class Expected:
     mnist: dict  # forward() on the 10,000 test digits
     labels: np.ndarray
     drawn: np.ndarray  # probabilities of each preprocessing case's drawing (NaN: no ink)
+    classify: np.ndarray  # Model.classify's top 3 per test digit: 3 digits, 3 probabilities
     case_names: list[str]
 
 
@@ -180,6 +181,9 @@ def expected_for(version: str, fixtures: Path, ds: data.Dataset, cases) -> Expec
     drawn = np.full((len(cases), 10), np.nan)
     inked = ~np.isnan(twin).all(axis=1)
     drawn[inked] = model.predict(twin[inked])
+    images = ds.test.images.reshape(len(ds.test.images), -1) / 255.0
+    top = model.classify(images)  # the default k, 3
+    classify = np.array([[d for d, _ in t] + [p for _, p in t] for t in top], dtype=float)
     logits = None
     if all("logits" in c for c in parity):  # parity format 2
         logits = np.array([c["logits"] for c in parity])
@@ -188,9 +192,10 @@ def expected_for(version: str, fixtures: Path, ds: data.Dataset, cases) -> Expec
         [f"digit #{c['index']}" for c in parity],
         np.array([c["probabilities"] for c in parity]),
         logits,
-        model.forward(ds.test.images.reshape(len(ds.test.images), -1) / 255.0),
+        model.forward(images),
         ds.test.labels,
         drawn,
+        classify,
         [f"case {k} ({c['description']})" for k, c in enumerate(cases)],
     )
 
@@ -249,6 +254,34 @@ def version_rows(ref: Expected, backend: str, js: dict) -> list[Row]:
             ref.case_names,
         ),
         accuracy_row(v, b, js[f"{key}/mnist"], out["logits"], ref.labels),
+        *classify_rows(ref, b, js[f"{key}/classify"], names),
+    ]
+
+
+def classify_rows(ref: Expected, backend: str, js_top: np.ndarray, names: list[str]) -> list[Row]:
+    """`classify` (default k, 3) against Python's Model.classify: the same digits in the same
+    order, exactly; their probabilities within the tolerance."""
+    v, b = ref.version, backend
+    return [
+        Row(
+            v,
+            b,
+            "MNIST classify digits: JS vs Python",
+            js_top[:, :3],
+            ref.classify[:, :3],
+            names,
+            EXACT,
+            argmax=False,
+        ),
+        Row(
+            v,
+            b,
+            "MNIST classify probabilities: JS vs Python",
+            js_top[:, 3:],
+            ref.classify[:, 3:],
+            names,
+            argmax=False,
+        ),
     ]
 
 

@@ -71,6 +71,18 @@ class Model:
     def predict(self, x) -> np.ndarray:
         return self._run(check_input(x, "predict"))["probs"]
 
+    def classify(self, x, k: int = 3) -> list:
+        """The k most probable digits as (digit, probability) tuples, most probable first, ties
+        lower digit first (a stable sort), as JS's `model.classify`; a list of such lists for
+        an N x 784 batch. k above 10 gives all ten."""
+        if not isinstance(k, (int, np.integer)) or isinstance(k, (bool, np.bool_)) or k < 0:
+            raise InputError(f"classify: k is {k!r}; expected an integer >= 0")
+        probs = self._run(check_input(x, "classify"))["probs"]
+        rows = probs.reshape(-1, probs.shape[-1])
+        order = np.argsort(-rows, axis=1, kind="stable")[:, :k]
+        top = [[(int(d), float(p[d])) for d in row] for p, row in zip(rows, order)]
+        return top if probs.ndim == 2 else top[0]
+
     def _run(self, a: np.ndarray) -> dict:
         hidden, logits = [], None
         for layer in self.layers:
