@@ -4,7 +4,7 @@
 import { loadModel, preprocess } from '../src/index.js';
 import { createPad } from './pad.js';
 import {
-  argmax, createBars, drawActivations, drawInput, percent,
+  createBars, drawActivations, drawInput, percent,
   renderConfusion, renderCurves, renderFacts, renderShift,
 } from './views.js';
 
@@ -42,9 +42,10 @@ function update() {
   if (x) {
     state.predictions++;
     const { probs, hidden, logits } = model.forward(x);
+    const [top] = model.classify(x, 1); // the same probabilities, so the argmax of probs
     result = {
       drawn: state.drawn,
-      prediction: argmax(probs),
+      prediction: top.digit,
       probs: Array.from(probs),
       input: Array.from(x),
       hidden: hidden.map((h) => Array.from(h)),
