@@ -217,7 +217,7 @@ def test_an_unexpected_exception_is_one_line_exit_1(tmp_path, capsys, monkeypatc
 
 
 def fake_train(ds, recipe, seed, log):
-    history = [{"epoch": 1, "test_accuracy": 0.5}]
+    history = [{"epoch": 1, "testAccuracy": 0.5}]
     return model.init_params(np.random.default_rng(seed)), history
 
 

@@ -50,6 +50,46 @@ def test_export_publishes_and_verify_accepts(run_dir, tmp_path, capsys):
     assert "VERIFY OK" in capsys.readouterr().out
 
 
+def camel_keys_everywhere(value) -> bool:
+    """No key with an underscore anywhere in a JSON value."""
+    if isinstance(value, dict):
+        return all("_" not in k and camel_keys_everywhere(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(camel_keys_everywhere(v) for v in value)
+    return True
+
+
+def snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+def test_new_runs_and_cards_write_camel_case(run_dir, tmp_path):
+    metrics = json.loads((run_dir[0] / "metrics.json").read_text())
+    assert {"testAccuracy", "dataSha256", "trainSeconds"} <= set(metrics)
+    assert camel_keys_everywhere(metrics)
+    dest = tmp_path / "fx"
+    assert cli.main([*export_args(run_dir, dest), "--version", "0.1.0"]) == 0
+    card = json.loads((dest / "weights/0.1.0/card.json").read_text())
+    assert camel_keys_everywhere(card) and "trainAccuracy" in card["history"][0]
+
+
+def test_a_run_written_with_snake_case_keys_still_exports(run_dir, tmp_path):
+    """Runs trained before the keys became camelCase: their metrics.json is read as camelCase."""
+    path = run_dir[0] / "metrics.json"
+    metrics = json.loads(path.read_text())
+    old = {snake(k): v for k, v in metrics.items()}
+    old["history"] = [{snake(k): v for k, v in e.items()} for e in metrics["history"]]
+    old["recipe"] = {snake(k): v for k, v in metrics["recipe"].items()}
+    assert "test_accuracy" in old and "train_accuracy" in old["history"][0]
+    assert "batch_size" in old["recipe"]
+    path.write_text(json.dumps(old))
+    dest = tmp_path / "fx"
+    assert cli.main([*export_args(run_dir, dest), "--version", "0.1.0"]) == 0
+    card = json.loads((dest / "weights/0.1.0/card.json").read_text())
+    assert card["floatAccuracy"] == metrics["testAccuracy"]
+    assert card["history"] == metrics["history"] and card["recipe"] == metrics["recipe"]
+
+
 def test_existing_version_is_refused_and_nothing_changes(run_dir, tmp_path, capsys):
     dest = tmp_path / "fx"
     args = export_args(run_dir, dest)

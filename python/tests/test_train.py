@@ -28,17 +28,17 @@ def test_train_cli_writes_checkpoint_and_metrics(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "epoch  2/2" in printed and "ETA" in printed
     metrics = json.loads((out / "metrics.json").read_text())
-    assert set(metrics) >= {"test_accuracy", "history", "seed", "recipe", "data_sha256"}
+    assert set(metrics) >= {"testAccuracy", "history", "seed", "recipe", "dataSha256"}
     assert [h["epoch"] for h in metrics["history"]] == [1, 2]
     assert set(metrics["history"][0]) == {
         "epoch",
         "loss",
-        "train_accuracy",
-        "test_accuracy",
+        "trainAccuracy",
+        "testAccuracy",
         "seconds",
     }
     assert metrics["seed"] == 3 and metrics["recipe"]["epochs"] == 2
-    assert metrics["test_accuracy"] == metrics["history"][-1]["test_accuracy"]
+    assert metrics["testAccuracy"] == metrics["history"][-1]["testAccuracy"]
     params = cli.load_checkpoint(out)
     assert [w.shape for w, _ in params] == [(784, 128), (128, 64), (64, 10)]
     assert sorted(p.name for p in out.iterdir()) == ["checkpoint.npz", "metrics.json"]
@@ -48,9 +48,9 @@ def test_train_cli_writes_checkpoint_and_metrics(tmp_path, capsys):
 def test_one_epoch_on_real_mnist_reaches_95_percent(mnist):
     recipe = dataclasses.replace(train.DEFAULT, epochs=1)
     params, history = train.train(mnist, recipe, seed=0)
-    assert history[0]["test_accuracy"] >= 0.95
+    assert history[0]["testAccuracy"] >= 0.95
     assert (
-        train.accuracy(params, mnist.test.images, mnist.test.labels) == history[0]["test_accuracy"]
+        train.accuracy(params, mnist.test.images, mnist.test.labels) == history[0]["testAccuracy"]
     )
     assert np.isfinite(history[0]["loss"])
 

@@ -50,18 +50,18 @@ def cmd_train(args) -> None:
         started = time.perf_counter()
         params, history = train.train(ds, recipe, args.seed, log_epoch)
         metrics = {
-            "test_accuracy": history[-1]["test_accuracy"],
+            "testAccuracy": history[-1]["testAccuracy"],
             "history": history,
             "seed": args.seed,
-            "recipe": {"name": args.recipe, **recipe.to_dict()},
-            "data_sha256": ds.sha256,
-            "train_seconds": round(time.perf_counter() - started, 3),
+            "recipe": camel_keys({"name": args.recipe, **recipe.to_dict()}),
+            "dataSha256": ds.sha256,
+            "trainSeconds": round(time.perf_counter() - started, 3),
             "command": "digitnet " + shlex.join(args.argv),
         }
         checkpoint.save(out / CHECKPOINT, params)
         storage.write_atomic(out / METRICS, json.dumps(metrics, indent=2).encode() + b"\n")
     print(
-        f"float test accuracy {metrics['test_accuracy']:.2%}; wrote {out / CHECKPOINT} "
+        f"float test accuracy {metrics['testAccuracy']:.2%}; wrote {out / CHECKPOINT} "
         f"and {out / METRICS}"
     )
 
@@ -69,7 +69,7 @@ def cmd_train(args) -> None:
 def log_epoch(e: dict) -> None:
     print(
         f"epoch {e['epoch']:>2}/{e['epochs']}  loss {e['loss']:.4f}  "
-        f"train {e['train_accuracy']:.2%}  test {e['test_accuracy']:.2%}  "
+        f"train {e['trainAccuracy']:.2%}  test {e['testAccuracy']:.2%}  "
         f"{e['seconds']:.1f}s  ETA {e['eta']:.0f}s",
         flush=True,
     )
@@ -78,8 +78,21 @@ def log_epoch(e: dict) -> None:
 load_checkpoint = checkpoint.load  # the name tests and older callers use
 
 
+def camel(name: str) -> str:
+    """snake_case -> camelCase ("data_sha256" -> "dataSha256"): the keys of every JSON file we
+    write are camelCase, as in fixtures/FORMAT.md."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def camel_keys(d: dict) -> dict:
+    return {camel(k): v for k, v in d.items()}
+
+
 def read_metrics(run: Path) -> dict:
-    """A run's metrics.json, which must be a JSON object."""
+    """A run's metrics.json, which must be a JSON object. Runs trained before the keys became
+    camelCase wrote snake_case ones (test_accuracy, history's train_accuracy, the recipe's
+    batch_size): they are read as camelCase, so those runs still export."""
     path = run / METRICS
     try:
         meta = json.loads(path.read_bytes().decode("utf-8"))
@@ -89,6 +102,11 @@ def read_metrics(run: Path) -> dict:
         raise DigitnetError(f"{path}: not valid JSON ({str(e) or type(e).__name__})") from None
     if not isinstance(meta, dict):
         raise DigitnetError(f"{path}: expected a JSON object, got {type(meta).__name__}")
+    meta = camel_keys(meta)
+    if isinstance(meta.get("recipe"), dict):
+        meta["recipe"] = camel_keys(meta["recipe"])
+    if isinstance(meta.get("history"), list):
+        meta["history"] = [camel_keys(e) if isinstance(e, dict) else e for e in meta["history"]]
     return meta
 
 

@@ -116,11 +116,11 @@ def export(
     probe = reference.load_model(model_document(params, version, per_channel, {}))
     created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     metadata = {  # the model card's essentials; the whole file must stay <= 150,000 bytes
-        "floatAccuracy": run_meta["test_accuracy"],
+        "floatAccuracy": run_meta["testAccuracy"],
         **measured(probe, data.test),
         "quantization": "per-channel" if per_channel else "per-layer",
         "seed": run_meta["seed"],
-        "dataSha256": run_meta["data_sha256"],
+        "dataSha256": run_meta["dataSha256"],
         "command": command,
         "createdAt": created,
         "card": publish.CARD,

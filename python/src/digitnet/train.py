@@ -192,8 +192,8 @@ def train(
         entry = {
             "epoch": epoch,
             "loss": round(loss_sum / n, 6),
-            "train_accuracy": round(correct / n, 6),
-            "test_accuracy": accuracy(
+            "trainAccuracy": round(correct / n, 6),  # camelCase, as every JSON file we write
+            "testAccuracy": accuracy(
                 unbiased(averaged, start, recipe, opt.t), data.test.images, data.test.labels
             ),
             "seconds": round(seconds, 3),
