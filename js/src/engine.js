@@ -44,11 +44,14 @@ function affine({ I, O, W, b, relu }, x, z, rows, vals) {
   return z;
 }
 
-// Subtracting the maximum keeps every exp(.) in (0, 1]: no overflow, same probabilities. The
-// sum runs left to right from the first term, as a loop from 0 would (0 + p0 is p0).
+// Subtracting the maximum keeps every exp(.) in (0, 1]: no overflow, same probabilities.
 export function softmax(z) {
-  const m = Math.max(...z), p = z.map((v) => Math.exp(v - m)), s = p.reduce((a, b) => a + b);
-  return p.map((v) => v / s);
+  const m = Math.max(...z);
+  const p = new Float64Array(z.length);
+  let s = 0;
+  for (let j = 0; j < z.length; j++) s += p[j] = Math.exp(z[j] - m);
+  for (let j = 0; j < z.length; j++) p[j] /= s;
+  return p;
 }
 
 // Scratch buffers are allocated here, once: a prediction allocates only what it returns.

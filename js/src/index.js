@@ -35,13 +35,13 @@ export function loadModel(json, net = network) {
     info,
     predict(x) {
       checkInput(x, n, 'predict');
-      return softmax(run(x, null));
+      return softmax(run(x));
     },
     // The k most probable digits, most probable first; sort is stable, so ties keep the lower
     // digit first. splice(0, k) takes min(k, 10) of them (none for k <= 0 or NaN).
     classify(x, k = 3) {
       checkInput(x, n, 'classify');
-      return Array.from(softmax(run(x, null)), (probability, digit) => ({ digit, probability })).sort((a, b) => b.probability - a.probability).splice(0, k);
+      return Array.from(softmax(run(x)), (probability, digit) => ({ digit, probability })).sort((a, b) => b.probability - a.probability).splice(0, k);
     },
     forward(x) {
       checkInput(x, n, 'forward');
