@@ -116,12 +116,14 @@ def test_verify_fails_on_a_flipped_byte(run_dir, tmp_path):
 
 
 def test_model_file_size_budget(run_dir, tmp_path, capsys):
-    """Per channel, 202 scales do not fit beside full-precision biases: the export says so and
-    writes nothing; per layer (the default) fits."""
+    """Per channel, 202 scales do not fit beside full-precision biases: the export says so before
+    any work (it does not even read the data) and writes nothing; per layer (the default) fits."""
     dest = tmp_path / "fx"
     args = export_args(run_dir, dest)
-    assert cli.main([*args, "--version", "1.0.0", "--per-channel"]) == 2
-    assert "over the 150,000-byte budget" in capsys.readouterr().err
+    no_data = [*args[:-1], "no-such-data"]  # --data is last
+    assert cli.main([*no_data, "--version", "1.0.0", "--per-channel"]) == 2
+    err = capsys.readouterr().err
+    assert "at least" in err and "over the 150,000-byte budget" in err, err
     assert not dest.exists() or not any(dest.rglob("*.json"))
     assert cli.main([*args, "--version", "1.0.0"]) == 0
     assert (dest / "weights/1.0.0/model.json").stat().st_size <= 150_000

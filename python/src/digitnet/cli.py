@@ -140,6 +140,7 @@ def cmd_export(args) -> None:
     run = Path(args.run_dir)
     params = load_checkpoint(run)
     meta = read_metrics(run)
+    export.check_budget(params, args.version, args.per_channel)  # before the data and the work
     ds = data.load(args.data)
     command = f"{meta.get('command', 'digitnet train')} && digitnet {shlex.join(args.argv)}"
     folder, card = export.export(
@@ -226,7 +227,8 @@ def parser() -> argparse.ArgumentParser:
         "--per-channel",
         dest="per_channel",
         action="store_true",
-        help="one scale per output unit (finer, but 202 more numbers in the file)",
+        help="one scale per output unit (finer, but 202 more numbers: over the 150,000-byte "
+        "budget for this network, so refused before any work)",
     )
     x.set_defaults(per_channel=export.DEFAULT_PER_CHANNEL)
     x.add_argument("--data", help=data_help)

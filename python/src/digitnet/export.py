@@ -46,6 +46,19 @@ def model_document(params, version: str, per_channel: bool, metadata: dict) -> d
     }
 
 
+def check_budget(params, version: str, per_channel: bool) -> None:
+    """Refuse, before any work, weights whose model.json cannot fit the budget: the document
+    without its metadata is a lower bound (for this 784-128-64-10 network, --per-channel's 202
+    scales never fit beside full-precision biases; the flag stays for the CLI's contract)."""
+    size = len(dumps(model_document(params, version, per_channel, {})))
+    if size > MAX_MODEL_BYTES:
+        raise DigitnetError(
+            f"model.json would be at least {size:,} bytes "
+            f"({'per-channel' if per_channel else 'per-layer'} scales), over the "
+            f"{MAX_MODEL_BYTES:,}-byte budget (try --per-layer)"
+        )
+
+
 def dumps(doc: dict) -> bytes:
     """Compact JSON; Python writes floats in shortest round-trip form, so nothing is rounded."""
     return json.dumps(doc, separators=(",", ":"), allow_nan=False).encode("utf-8")

@@ -166,11 +166,6 @@ def ink_box(pixels: np.ndarray, ink: str) -> tuple[int, int, int, int] | None:
     return box_of(cols, rows)
 
 
-def bounding_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
-    """(x0, y0, w, h) of the True pixels, or None when there are none."""
-    return box_of(mask.any(axis=0), mask.any(axis=1))
-
-
 def box_of(cols: np.ndarray, rows: np.ndarray) -> tuple[int, int, int, int] | None:
     cols, rows = np.flatnonzero(cols), np.flatnonzero(rows)
     if cols.size == 0:

@@ -63,7 +63,6 @@ class Model:
         self.layers = layers
         self.version: str = doc["version"]
         self.metadata: dict = doc["metadata"]
-        self.doc = doc
 
     def forward(self, x) -> dict:
         return self._run(check_input(x, "forward"))
