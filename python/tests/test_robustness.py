@@ -31,7 +31,10 @@ RECORDED = {
 HASH_SCRIPT = """
 import hashlib, json, numpy as np
 from digitnet import robustness
-from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+try:  # NumPy 2
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+except ImportError:  # NumPy 1.x
+    from numpy.core._multiarray_umath import __cpu_dispatch__, __cpu_features__
 rng = np.random.default_rng(0)
 imgs = np.zeros((64, 28, 28), np.uint8)
 imgs[:, 5:23, 4:24] = rng.integers(0, 256, (64, 18, 20))
