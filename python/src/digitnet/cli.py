@@ -144,7 +144,13 @@ def cmd_export(args) -> None:
     ds = data.load(args.data)
     command = f"{meta.get('command', 'digitnet train')} && digitnet {shlex.join(args.argv)}"
     folder, card = export.export(
-        params, args.version, ds, meta, args.per_channel, command, Path(args.dest)
+        params,
+        args.version,
+        data=ds,
+        run_meta=meta,
+        per_channel=args.per_channel,
+        command=command,
+        dest=Path(args.dest),
     )
     size = (folder / "model.json").stat().st_size
     print(f"published {args.version} in {folder}")

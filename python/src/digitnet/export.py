@@ -121,23 +121,20 @@ def measured(model: reference.Model, test: Split) -> dict:
 
 
 def export(
-    params, version: str, data: Dataset, run_meta: dict, per_channel: bool, command: str, dest: Path
+    params,
+    version: str,
+    *,
+    data: Dataset,
+    run_meta: dict,
+    per_channel: bool,
+    command: str,
+    dest: Path,
 ) -> tuple[Path, dict]:
     """Quantize, evaluate and publish; returns the version folder and its model-card metadata."""
     if publish.prepare(dest, version)[1]:  # refuse a published version before any work
         raise DigitnetError(f"{version}: already published by an interrupted export")
     probe = reference.load_model(model_document(params, version, per_channel, {}))
-    created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    metadata = {  # the model card's essentials; the whole file must stay <= 150,000 bytes
-        "floatAccuracy": run_meta["testAccuracy"],
-        **measured(probe, data.test),
-        "quantization": "per-channel" if per_channel else "per-layer",
-        "seed": run_meta["seed"],
-        "dataSha256": run_meta["dataSha256"],
-        "command": command,
-        "createdAt": created,
-        "card": publish.CARD,
-    }
+    metadata = model_metadata(probe, data.test, run_meta, per_channel, command)
     doc = model_document(params, version, per_channel, metadata)
     model_bytes = dumps(doc)
     if len(model_bytes) > MAX_MODEL_BYTES:
@@ -145,20 +142,41 @@ def export(
             f"model.json would be {len(model_bytes):,} bytes, over the "
             f"{MAX_MODEL_BYTES:,}-byte budget (try --per-layer)"
         )
-    model = reference.load_model(doc)
-    full_card = {
+    files = {
+        "model.json": model_bytes,
+        "parity.json": dumps(parity_document(reference.load_model(doc), data)),
+        publish.CARD: card_file(version, metadata, run_meta, len(model_bytes)),
+    }
+    return publish.publish(dest, version, files, metadata), metadata
+
+
+def model_metadata(
+    probe: reference.Model, test: Split, run_meta: dict, per_channel: bool, command: str
+) -> dict:
+    """model.json's `metadata`: the model card's essentials (the file must stay <= 150,000
+    bytes), measured on `probe`, the same weights without metadata."""
+    return {
+        "floatAccuracy": run_meta["testAccuracy"],
+        **measured(probe, test),
+        "quantization": "per-channel" if per_channel else "per-layer",
+        "seed": run_meta["seed"],
+        "dataSha256": run_meta["dataSha256"],
+        "command": command,
+        "createdAt": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "card": publish.CARD,
+    }
+
+
+def card_file(version: str, metadata: dict, run_meta: dict, model_bytes: int) -> bytes:
+    """card.json: the metadata (but its pointer to this file), the training history and recipe,
+    and the size of model.json."""
+    card = {
         "format": "digitnet-card",
         "formatVersion": 1,
         "weightsVersion": version,
-        **metadata,
+        **{k: v for k, v in metadata.items() if k != "card"},
         "history": run_meta["history"],
         "recipe": run_meta["recipe"],
-        "modelBytes": len(model_bytes),
+        "modelBytes": model_bytes,
     }
-    del full_card["card"]
-    files = {
-        "model.json": model_bytes,
-        "parity.json": dumps(parity_document(model, data)),
-        publish.CARD: json.dumps(full_card, indent=1).encode("utf-8") + b"\n",
-    }
-    return publish.publish(dest, version, files, metadata), metadata
+    return json.dumps(card, indent=1).encode("utf-8") + b"\n"
