@@ -112,7 +112,10 @@ const num = (v) => typeof v === 'number' && Number.isFinite(v);
 
 // Two line charts from metadata.history: loss, and train/test accuracy, per epoch.
 export function renderCurves(box, history, note = 'No training history.') {
-  const rows = Array.isArray(history) ? history.filter((h) => num(h.epoch)) : [];
+  // Cards before 1.1.0 spell the history's keys in snake_case; later ones in camelCase.
+  const rows = (Array.isArray(history) ? history.filter((h) => num(h.epoch)) : []).map((h) => ({
+    ...h, trainAccuracy: h.trainAccuracy ?? h.train_accuracy, testAccuracy: h.testAccuracy ?? h.test_accuracy,
+  }));
   if (!rows.length) {
     box.append(el('p', { textContent: note }));
     return;
@@ -121,8 +124,8 @@ export function renderCurves(box, history, note = 'No training history.') {
   box.append(chart('loss', 'Training loss per epoch', rows, [['loss', 'train loss']],
     `Loss fell from ${fmt(rows[0].loss)} to ${fmt(last.loss)} over ${rows.length} epochs.`));
   box.append(chart('acc', 'Accuracy per epoch', rows,
-    [['train_accuracy', 'train'], ['test_accuracy', 'test']],
-    `Final accuracy: train ${pct(last.train_accuracy)}, test ${pct(last.test_accuracy)}.`, true));
+    [['trainAccuracy', 'train'], ['testAccuracy', 'test']],
+    `Final accuracy: train ${pct(last.trainAccuracy)}, test ${pct(last.testAccuracy)}.`, true));
 }
 
 const fmt = (v) => (num(v) ? v.toPrecision(3) : '?');
