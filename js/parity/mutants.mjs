@@ -60,7 +60,7 @@ export const MUTANTS = {
     }],
   },
   'box-filter-off-by-one': {
-    both: [{ file: 'preprocess.js', find: 'inkAt(rgba, q + 4 * ox[n + 1], mode)', replace: 'inkAt(rgba, q + 4 * (ox[n + 1] + 1), mode)' }],
+    both: [{ file: 'preprocess.js', find: 'inkAt(rgba, q + 4 * wx[n + 1], mode)', replace: 'inkAt(rgba, q + 4 * (wx[n + 1] + 1), mode)' }],
   },
 };
 

@@ -4,7 +4,7 @@
 // the Python reference's order, so logits and activations equal the reference's exactly.
 
 // W[i*O + j] = int8[i*O + j] * s_j, kept in the file's [inputs][outputs] order so that the
-// inner loop of `affine` reads one contiguous row per input. `weights` holds one byte per
+// inner loop of `layerOutputs` reads one contiguous row per input. `weights` holds one byte per
 // char (atob's output); `<< 24 >> 24` reads a byte as two's complement int8.
 function dequantize({ I, O, weights, scales, bias, relu }) {
   const W = new Float64Array(I * O);
@@ -14,13 +14,14 @@ function dequantize({ I, O, weights, scales, bias, relu }) {
   return { I, O, W, b: Float64Array.from(bias), relu };
 }
 
-// z = sum_i x_i W[i] + b, then ReLU on a hidden layer, visiting only the nonzero x_i: about
+// One layer: z = sum_i x_i W[i] + b (Python's reference.affine), then ReLU on a hidden layer
+// (not named `affine`, which in Python stops before the ReLU), visiting only the nonzero x_i: about
 // 80 % of an MNIST digit's pixels and half of a ReLU layer's outputs are zero, and skipping them
 // is exact (adding +-0 to a sum that starts at +0 changes nothing). Four rows per pass over z
 // load and store each z_j a quarter as often; JS adds left to right, so the terms still arrive
 // one at a time in input order. (Eight rows were about 15 % faster but cost the bytes that
 // `classify` needed within the 3 KB budget; @digitnet/engine/wasm is the fast path.)
-function affine({ I, O, W, b, relu }, x, z, rows, vals) {
+function layerOutputs({ I, O, W, b, relu }, x, z, rows, vals) {
   let n = 0;
   for (let i = 0; i < I; i++) {
     const v = x[i];
@@ -65,7 +66,7 @@ export function network(layers) {
   return function run(x, hidden) {
     let a = x;
     for (let k = 0; k < net.length; k++) {
-      a = affine(net[k], a, zs[k], rows, vals);
+      a = layerOutputs(net[k], a, zs[k], rows, vals);
       if (hidden && net[k].relu) hidden.push(a.slice());
     }
     return a;

@@ -72,16 +72,17 @@ export function preprocess(rgba, width, height, options = {}) {
   const long = Math.max(w, h), other = Math.max(1, Math.floor((40 * Math.min(w, h) + long) / (2 * long)));
   const tw = w >= h ? 20 : other, th = w >= h ? other : 20;
 
-  // 4. Area resampling, rows then columns, each sum in ascending source order.
+  // 4. Area resampling, rows then columns, each sum in ascending source order. Names as in
+  // PREPROCESS.md and digitnet.preprocessing: wx/wy are Wx/Wy, rows is R, img is A (then V, G).
   const rows = new Float64Array(h * tw);
-  const ox = overlaps(w, tw), oy = overlaps(h, th);
+  const wx = overlaps(w, tw), wy = overlaps(h, th);
   for (let k = 0; k < h; k++) {
     const q = ((y0 + k) * width + x0) * 4;
-    for (let n = 0; n < ox.length; n += 3) rows[k * tw + ox[n]] += ox[n + 2] * inkAt(rgba, q + 4 * ox[n + 1], mode);
+    for (let n = 0; n < wx.length; n += 3) rows[k * tw + wx[n]] += wx[n + 2] * inkAt(rgba, q + 4 * wx[n + 1], mode);
   }
   const img = new Float64Array(th * tw);
-  for (let n = 0; n < oy.length; n += 3) {
-    const m = oy[n] * tw, k = oy[n + 1] * tw, wt = oy[n + 2];
+  for (let n = 0; n < wy.length; n += 3) {
+    const m = wy[n] * tw, k = wy[n + 1] * tw, wt = wy[n + 2];
     for (let i = 0; i < tw; i++) img[m + i] += wt * rows[k + i];
   }
 

@@ -51,7 +51,7 @@ function fill(F, layers, plan) {
 function wasmNetwork(layers) {
   const module = compile();
   if (!module) return null;
-  const { m: memory, f: affine } = new WebAssembly.Instance(module).exports;
+  const { m: memory, f: layerOutputs } = new WebAssembly.Instance(module).exports;
   const { x, plan, pages } = layout(layers);
   memory.grow(pages);
   const F = new Float64Array(memory.buffer);
@@ -62,7 +62,7 @@ function wasmNetwork(layers) {
     F.set(input, x / 8);
     let a = x;
     for (const { I, s, w, b, z, floor, view } of plan) {
-      affine(a, I, w, s, b, z, floor);
+      layerOutputs(a, I, w, s, b, z, floor);
       a = z;
       if (hidden && floor === 0) hidden.push(view.slice());
     }
