@@ -61,13 +61,18 @@ def training_tables(train: dict) -> list[str]:
 
 
 def training_rows(train: dict) -> list[tuple]:
-    """The training lines of the summary table: seed 0 of the default recipe vs the original."""
+    """The training lines of the summary table: the default recipe's median seed (by wall time)
+    and its mean accuracy over the seeds, against the original recipe."""
     orig = next(r for r in train["runs"] if r["recipe"] == "original")
-    ours = next(r for r in train["runs"] if r["recipe"] == "default")
+    seeds = sorted(
+        (r for r in train["runs"] if r["recipe"] == "default"), key=lambda r: r["wall_seconds"]
+    )
+    ours = seeds[len(seeds) // 2]
+    mean = sum(r["test_accuracy"] for r in seeds) / len(seeds)
     t_ours, t_orig = ours["seconds_to_98_2"], orig["seconds_to_98_2"]
     return [
         ("training wall time (s)", ours["wall_seconds"], orig["wall_seconds"], None),
-        ("float test accuracy", ours["test_accuracy"], orig["test_accuracy"], None),
+        ("float test accuracy", mean, orig["test_accuracy"], None),
         ("time to 98.2 % (s)", t_ours, t_orig, t_orig / t_ours if t_ours and t_orig else None),
         (
             "accuracy, 3 px shift",
