@@ -109,14 +109,21 @@ def fuzz(session: nox.Session) -> None:
         session.run("node", "--test", "test/properties.test.js", external=True, env=env)
 
 
+def mnist_env(session: nox.Session) -> dict[str, str]:
+    """DIGITNET_MNIST_DIR, the folder `digitnet data fetch` prints: how the JS tests, benchmarks
+    and e2e find MNIST (js/test/mnist.js reads it; no cache path written in JS)."""
+    printed = session.run("digitnet", "data", "fetch", silent=True)
+    return {"DIGITNET_MNIST_DIR": os.path.dirname(printed.strip().splitlines()[0])}
+
+
 @nox.session
 def js(session: nox.Session) -> None:
     """The npm package's tests with node:test (the accuracy test reads the verified MNIST)."""
     install_python(session)
-    session.run("digitnet", "data", "fetch", silent=True)
+    env = mnist_env(session)
     npm_ci(session)
     with session.chdir(JS):
-        session.run("npm", "test", external=True)
+        session.run("npm", "test", external=True, env=env)
 
 
 @nox.session
@@ -176,6 +183,7 @@ def e2e(session: nox.Session) -> None:
     """The demo in headless Chromium, digits drawn with a real mouse, vs the Python reference."""
     env = {"CHROMIUM": chromium(session)}
     install_python(session)
+    env |= mnist_env(session)
     # Both halves run even if the first fails: a misread digit should not hide a parity report.
     # A results file left by an earlier run must not be checked as this run's.
     if os.path.exists(E2E_RESULTS):

@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { median } from './stats.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const modelPath = process.argv[2] || path.join(here, '..', 'model.json');
@@ -32,7 +33,6 @@ function firstCallMs(name) {
   return Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
 }
 
-const median = (xs) => Float64Array.from(xs).sort()[xs.length >> 1];
 const times = Object.fromEntries(Object.keys(ENTRIES).map((n) => [n, []]));
 for (let r = 0; r < RUNS; r++) for (const name of Object.keys(ENTRIES)) times[name].push(firstCallMs(name));
 const ms = Object.fromEntries(Object.entries(times).map(([n, xs]) => [n, +median(xs).toFixed(2)]));

