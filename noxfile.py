@@ -192,7 +192,9 @@ def e2e(session: nox.Session) -> None:
     npm_ci(session)
     with session.chdir(JS):
         try:
-            session.run("node", "--test", "e2e/draw.test.mjs", external=True, env=env)
+            # the demo page, then the engine in a module Web Worker (README: "and workers")
+            tests = ("e2e/draw.test.mjs", "e2e/worker.test.mjs")
+            session.run("node", "--test", "--test-concurrency=1", *tests, external=True, env=env)
         except nox.command.CommandFailed:
             failed.append("browser")
     try:

@@ -4,12 +4,11 @@
 import { loadModel, preprocess } from '../src/index.js';
 import { createPad } from './pad.js';
 import {
-  createBars, drawActivations, drawInput, percent,
+  createBars, drawActivations, drawInput, el, percent,
   renderConfusion, renderCurves, renderFacts, renderShift,
 } from './views.js';
 
 const $ = (id) => document.getElementById(id);
-const el = (tag, props) => Object.assign(document.createElement(tag), props);
 const MODEL_URL = new URL('../model.json', import.meta.url);
 
 const state = (window.digitnet = {
@@ -57,7 +56,7 @@ function update() {
 }
 
 function show({ prediction, probs, input, hidden }) {
-  setBars(probs);
+  setBars(probs, prediction);
   drawInput($('input'), input);
   drawActivations($('hidden0'), hidden && hidden[0]);
   drawActivations($('hidden1'), hidden && hidden[1]);
@@ -109,7 +108,6 @@ async function start() {
 
 // The training history lives in the model card, `metadata.card`: a file beside the model.
 async function loadCard({ version, metadata }) {
-  if (Array.isArray(metadata.history)) return { history: metadata.history };
   if (typeof metadata.card !== 'string') return { note: 'This model file has no training history.' };
   const url = new URL(metadata.card, MODEL_URL);
   const res = await fetch(url);

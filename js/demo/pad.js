@@ -61,7 +61,6 @@ export function createPad(canvas, onChange) {
   canvas.addEventListener('lostpointercapture', end);
 
   return {
-    ctx,
     get drawing() {
       return active !== null;
     },

@@ -5,7 +5,7 @@ const SVG = 'http://www.w3.org/2000/svg';
 
 export const percent = (p, digits = 1) => `${(p * 100).toFixed(digits)} %`;
 
-function el(tag, props = {}, ...children) {
+export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   Object.assign(node, props);
   node.append(...children);
@@ -31,8 +31,8 @@ export function createBars(list) {
     list.append(li);
     rows.push({ li, fill, pct });
   }
-  return (probs) => {
-    const top = probs ? argmax(probs) : -1;
+  // `top`: the digit the model reads (model.classify's first), highlighted; none without probs
+  return (probs, top = -1) => {
     rows.forEach(({ li, fill, pct }, d) => {
       const p = probs ? probs[d] : 0;
       fill.style.transform = `scaleX(${p})`;
@@ -40,12 +40,6 @@ export function createBars(list) {
       li.classList.toggle('top', d === top);
     });
   };
-}
-
-export function argmax(values) {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
 }
 
 // The 28x28 input as MNIST shows it: white ink on black.
@@ -110,7 +104,7 @@ export function renderFacts(dl, info, bytes, history) {
 
 const num = (v) => typeof v === 'number' && Number.isFinite(v);
 
-// Two line charts from metadata.history: loss, and train/test accuracy, per epoch.
+// Two line charts from the model card's history: loss, and train/test accuracy, per epoch.
 export function renderCurves(box, history, note = 'No training history.') {
   // Cards before 1.1.0 spell the history's keys in snake_case; later ones in camelCase.
   const rows = (Array.isArray(history) ? history.filter((h) => num(h.epoch)) : []).map((h) => ({
