@@ -118,12 +118,19 @@ def mnist_env(session: nox.Session) -> dict[str, str]:
 
 @nox.session
 def js(session: nox.Session) -> None:
-    """The npm package's tests with node:test (the accuracy test reads the verified MNIST)."""
+    """The npm package's tests with node:test (the accuracy test reads the verified MNIST), then
+    the engine in Deno (tools/deno/predict.mjs)."""
     install_python(session)
     env = mnist_env(session)
     npm_ci(session)
     with session.chdir(JS):
         session.run("npm", "test", external=True, env=env)
+    # The engine in Deno (README: "browsers, Node, Deno and workers"): Deno pinned in tools/deno,
+    # its binary from the npm package's platform dependency; it may read the repository only.
+    npm_ci(session, "tools/deno", "--ignore-scripts")
+    deno = ("tools/deno/node_modules/.bin/deno", "run", "--no-remote", "--no-npm", "--no-config")
+    no_update = {"DENO_NO_UPDATE_CHECK": "1"}
+    session.run(*deno, "--allow-read=.", "tools/deno/predict.mjs", external=True, env=no_update)
 
 
 @nox.session
