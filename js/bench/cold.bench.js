@@ -19,7 +19,8 @@ const url = (f) => JSON.stringify(pathToFileURL(path.join(here, f)).href);
 
 const ENTRIES = {
   core: `const { loadModel } = await import(${url('../src/index.js')}); const load = loadModel;`,
-  wasm: `const { loadModel } = await import(${url('../src/wasm.js')}); const load = (j) => { const m = loadModel(j); if (m.info.backend !== 'wasm') throw new Error('no wasm'); };`,
+  wasm: `const { loadModel } = await import(${url('../src/wasm.js')});
+    const load = (j) => { if (loadModel(j).info.backend !== 'wasm') throw new Error('no wasm'); };`,
   original: `const { baseline } = await import(${url('original.js')}); const load = baseline;`,
 };
 
@@ -30,18 +31,35 @@ function firstCallMs(name) {
     const t = performance.now();
     load(json);
     console.log(performance.now() - t);`;
-  return Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+  return Number(
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }),
+  );
 }
 
 const times = Object.fromEntries(Object.keys(ENTRIES).map((n) => [n, []]));
-for (let r = 0; r < RUNS; r++) for (const name of Object.keys(ENTRIES)) times[name].push(firstCallMs(name));
+for (let r = 0; r < RUNS; r++)
+  for (const name of Object.keys(ENTRIES)) times[name].push(firstCallMs(name));
 const ms = Object.fromEntries(Object.entries(times).map(([n, xs]) => [n, +median(xs).toFixed(2)]));
-const range = Object.fromEntries(Object.entries(times).map(([n, xs]) => [n, [Math.min(...xs), Math.max(...xs)].map((v) => +v.toFixed(2))]));
-console.log(JSON.stringify({
-  node: process.version,
-  runs: RUNS,
-  firstCallMedianMs: ms,
-  firstCallRangeMs: range,
-  ratioToOriginal: { core: +(ms.core / ms.original).toFixed(2), wasm: +(ms.wasm / ms.original).toFixed(2) },
-  loadavg: os.loadavg().map((v) => +v.toFixed(2)),
-}, null, 2));
+const range = Object.fromEntries(
+  Object.entries(times).map(([n, xs]) => [
+    n,
+    [Math.min(...xs), Math.max(...xs)].map((v) => +v.toFixed(2)),
+  ]),
+);
+console.log(
+  JSON.stringify(
+    {
+      node: process.version,
+      runs: RUNS,
+      firstCallMedianMs: ms,
+      firstCallRangeMs: range,
+      ratioToOriginal: {
+        core: +(ms.core / ms.original).toFixed(2),
+        wasm: +(ms.wasm / ms.original).toFixed(2),
+      },
+      loadavg: os.loadavg().map((v) => +v.toFixed(2)),
+    },
+    null,
+    2,
+  ),
+);

@@ -19,7 +19,8 @@ import { TEST_IMAGES, mnistDir, readInputs } from '../test/mnist.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 // The images file, or its folder; by default the folder nox hands in (test/mnist.js).
 let imagesPath = process.argv[2] || mnistDir();
-if (fs.statSync(imagesPath, { throwIfNoEntry: false })?.isDirectory()) imagesPath = path.join(imagesPath, TEST_IMAGES);
+if (fs.statSync(imagesPath, { throwIfNoEntry: false })?.isDirectory())
+  imagesPath = path.join(imagesPath, TEST_IMAGES);
 const modelPath = process.argv[3] || path.join(here, '..', 'model.json');
 
 let images;
@@ -32,11 +33,18 @@ try {
 const text = fs.readFileSync(modelPath, 'utf8');
 const json = JSON.parse(text);
 
-const model = loadModel(json), fast = loadWasm(json);
-if (fast.info.backend !== 'wasm') throw new Error(`the wasm entry runs on ${fast.info.backend} here`);
+const model = loadModel(json),
+  fast = loadWasm(json);
+if (fast.info.backend !== 'wasm')
+  throw new Error(`the wasm entry runs on ${fast.info.backend} here`);
 const loads = { core: [], coreText: [], wasm: [], wasmText: [] };
 for (let r = 0; r < 50; r++) {
-  for (const [name, load, source] of [['core', loadModel, json], ['coreText', loadModel, text], ['wasm', loadWasm, json], ['wasmText', loadWasm, text]]) {
+  for (const [name, load, source] of [
+    ['core', loadModel, json],
+    ['coreText', loadModel, text],
+    ['wasm', loadWasm, json],
+    ['wasmText', loadWasm, text],
+  ]) {
     const t = performance.now();
     load(source);
     loads[name].push(performance.now() - t);
@@ -49,48 +57,68 @@ const engines = { wasm: fast.predict, core: model.predict, baseline: slow };
 // order rotating from round to round so that none profits from the others' warm caches or
 // suffers from a burst of load on the machine more than the others. Warm-up rounds let the JIT
 // settle. The spread is the range of the per-round medians.
-const WARMUP = 2, ROUNDS = 6;
+const WARMUP = 2,
+  ROUNDS = 6;
 const names = Object.keys(engines);
 const times = Object.fromEntries(names.map((n) => [n, []]));
 const rounds = Object.fromEntries(names.map((n) => [n, []]));
 for (let r = 0; r < WARMUP + ROUNDS; r++) {
   const order = names.map((_, k) => names[(k + r) % names.length]);
   for (const name of order) {
-    const f = engines[name], round = [];
+    const f = engines[name],
+      round = [];
     for (const x of images) {
       const t0 = performance.now();
       f(x);
       round.push((performance.now() - t0) * 1000);
     }
-    if (r >= WARMUP) { times[name].push(...round); rounds[name].push(median(round)); }
+    if (r >= WARMUP) {
+      times[name].push(...round);
+      rounds[name].push(median(round));
+    }
   }
 }
 let agree = 0;
 for (const x of images) {
-  const p = model.predict(x), q = slow(x);
+  const p = model.predict(x),
+    q = slow(x);
   if (p.indexOf(Math.max(...p)) === q.indexOf(Math.max(...q))) agree++;
 }
 
 const us = Object.fromEntries(names.map((n) => [n, median(times[n])]));
 const spread = (n) => [Math.min(...rounds[n]), Math.max(...rounds[n])].map((v) => +v.toFixed(2));
 const ms = (xs) => +median(xs).toFixed(3);
-console.log(JSON.stringify({
-  node: process.version,
-  digits: images.length,
-  rounds: ROUNDS,
-  engineMedianUs: +us.core.toFixed(2),
-  wasmMedianUs: +us.wasm.toFixed(2),
-  baselineMedianUs: +us.baseline.toFixed(2),
-  roundMedianRangeUs: { core: spread('core'), wasm: spread('wasm'), baseline: spread('baseline') },
-  ratio: +(us.baseline / us.core).toFixed(2),
-  wasmRatio: +(us.baseline / us.wasm).toFixed(2),
-  wasmOverCore: +(us.core / us.wasm).toFixed(2),
-  engineMeanUs: +(times.core.reduce((s, v) => s + v, 0) / times.core.length).toFixed(2),
-  loadModelMs: ms(loads.core),
-  loadModelFromTextMs: ms(loads.coreText),
-  wasmLoadModelMs: ms(loads.wasm),
-  wasmLoadModelFromTextMs: ms(loads.wasmText),
-  argmaxAgreement: agree / images.length,
-  loadavg: os.loadavg().map((v) => +v.toFixed(2)), // other work on the machine skews every engine
-  targets: { ratioAtLeast6: us.baseline / us.core >= 6, loadModelMsAtMost2: median(loads.core) <= 2 && median(loads.wasm) <= 2 },
-}, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      node: process.version,
+      digits: images.length,
+      rounds: ROUNDS,
+      engineMedianUs: +us.core.toFixed(2),
+      wasmMedianUs: +us.wasm.toFixed(2),
+      baselineMedianUs: +us.baseline.toFixed(2),
+      roundMedianRangeUs: {
+        core: spread('core'),
+        wasm: spread('wasm'),
+        baseline: spread('baseline'),
+      },
+      ratio: +(us.baseline / us.core).toFixed(2),
+      wasmRatio: +(us.baseline / us.wasm).toFixed(2),
+      wasmOverCore: +(us.core / us.wasm).toFixed(2),
+      engineMeanUs: +(times.core.reduce((s, v) => s + v, 0) / times.core.length).toFixed(2),
+      loadModelMs: ms(loads.core),
+      loadModelFromTextMs: ms(loads.coreText),
+      wasmLoadModelMs: ms(loads.wasm),
+      wasmLoadModelFromTextMs: ms(loads.wasmText),
+      argmaxAgreement: agree / images.length,
+      // other work on the machine skews every engine
+      loadavg: os.loadavg().map((v) => +v.toFixed(2)),
+      targets: {
+        ratioAtLeast6: us.baseline / us.core >= 6,
+        loadModelMsAtMost2: median(loads.core) <= 2 && median(loads.wasm) <= 2,
+      },
+    },
+    null,
+    2,
+  ),
+);

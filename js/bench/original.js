@@ -3,8 +3,10 @@
 // predict.
 export function baseline(json) {
   const layers = json.layers.map((L) => {
-    const q = atob(L.weights), W = new Float32Array(L.inputs * L.outputs);
-    for (let k = 0; k < W.length; k++) W[k] = ((q.charCodeAt(k) << 24) >> 24) * (L.scales ? L.scales[k % L.outputs] : L.scale);
+    const q = atob(L.weights),
+      W = new Float32Array(L.inputs * L.outputs);
+    for (let k = 0; k < W.length; k++)
+      W[k] = ((q.charCodeAt(k) << 24) >> 24) * (L.scales ? L.scales[k % L.outputs] : L.scale);
     return { I: L.inputs, O: L.outputs, W, b: L.bias, relu: L.activation === 'relu' };
   });
   return function predict(x) {
@@ -18,8 +20,9 @@ export function baseline(json) {
       }
       a = z;
     }
-    const m = Math.max(...a), e = a.map((v) => Math.exp(v - m)), sum = e.reduce((s, v) => s + v, 0);
+    const m = Math.max(...a),
+      e = a.map((v) => Math.exp(v - m)),
+      sum = e.reduce((s, v) => s + v, 0);
     return e.map((v) => v / sum);
   };
 }
-

@@ -4,20 +4,28 @@
 import { loadModel, preprocess } from '../src/index.js';
 import { createPad } from './pad.js';
 import {
-  createBars, drawActivations, drawInput, el, percent,
-  renderConfusion, renderCurves, renderFacts, renderShift,
+  createBars,
+  drawActivations,
+  drawInput,
+  el,
+  percent,
+  renderConfusion,
+  renderCurves,
+  renderFacts,
+  renderShift,
 } from './views.js';
 
 const $ = (id) => document.getElementById(id);
 const MODEL_URL = new URL('../model.json', import.meta.url);
 
-const state = (window.digitnet = {
+const state = {
   info: null,
   modelBytes: null,
   drawn: 0, // bumped by every change to the pad
   predictions: 0, // network runs: at most one per animation frame, however many events arrive
   lastResult: null, // {drawn, prediction, probs, input, hidden, logits} for the pad at `drawn`
-});
+};
+window.digitnet = state;
 
 let model = null;
 let scheduled = false;
@@ -37,7 +45,14 @@ function update() {
   if (!model) return;
   const { data, width, height } = pad.pixels();
   const x = preprocess(data, width, height, { ink: 'alpha' });
-  let result = { drawn: state.drawn, prediction: null, probs: null, input: null, hidden: null, logits: null };
+  let result = {
+    drawn: state.drawn,
+    prediction: null,
+    probs: null,
+    input: null,
+    hidden: null,
+    logits: null,
+  };
   if (x) {
     state.predictions++;
     const { probs, hidden, logits } = model.forward(x);
@@ -58,8 +73,8 @@ function update() {
 function show({ prediction, probs, input, hidden }) {
   setBars(probs, prediction);
   drawInput($('input'), input);
-  drawActivations($('hidden0'), hidden && hidden[0]);
-  drawActivations($('hidden1'), hidden && hidden[1]);
+  drawActivations($('hidden0'), hidden?.[0]);
+  drawActivations($('hidden1'), hidden?.[1]);
   $('guess').textContent = probs ? String(prediction) : '?';
   $('mini').textContent = probs ? `Reads ${prediction} (${percent(probs[prediction])})` : '';
   if (announce && !pad.drawing) {
@@ -71,7 +86,10 @@ function show({ prediction, probs, input, hidden }) {
 }
 
 function isTyping(target) {
-  return target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+  return (
+    target instanceof HTMLElement &&
+    (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))
+  );
 }
 
 $('clear').addEventListener('click', () => pad.clear());
@@ -98,7 +116,10 @@ async function start() {
   renderConfusion($('confusion'), info.metadata.confusion);
   renderShift($('shift'), info.metadata.shiftRobustness, info.int8Accuracy);
   gzipSize(bytes).then((n) => {
-    if (n) facts['Size on the wire'].append(el('small', { textContent: ` (${(n / 1024).toFixed(1)} KiB gzipped)` }));
+    if (n)
+      facts['Size on the wire'].append(
+        el('small', { textContent: ` (${(n / 1024).toFixed(1)} KiB gzipped)` }),
+      );
   });
 
   announce = true;
@@ -108,7 +129,8 @@ async function start() {
 
 // The training history lives in the model card, `metadata.card`: a file beside the model.
 async function loadCard({ version, metadata }) {
-  if (typeof metadata.card !== 'string') return { note: 'This model file has no training history.' };
+  if (typeof metadata.card !== 'string')
+    return { note: 'This model file has no training history.' };
   const url = new URL(metadata.card, MODEL_URL);
   const res = await fetch(url);
   if (!res.ok) return { note: `No training history: ${url.pathname} answered HTTP ${res.status}.` };

@@ -18,7 +18,9 @@ export function startServer({ model = join(ROOT, 'model.json') } = {}) {
   const orphan = () => child.kill(); // node exiting on a failure must not leave it running
   process.once('exit', orphan);
   let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (s) => { stderr += s; });
+  child.stderr.setEncoding('utf8').on('data', (s) => {
+    stderr += s;
+  });
   return new Promise((ok, fail) => {
     let stdout = '';
     child.once('error', (e) => fail(new Error(`${python} ${SERVE}: ${e.message}`)));

@@ -8,7 +8,9 @@ const lerp = (a, b, t) => [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
 const line = (a, b) => (t) => lerp(a, b, t);
 const cubic = (p0, p1, p2, p3) => (t) => {
   const u = 1 - t;
-  return [0, 1].map((k) => u * u * u * p0[k] + 3 * u * u * t * p1[k] + 3 * u * t * t * p2[k] + t * t * t * p3[k]);
+  return [0, 1].map(
+    (k) => u * u * u * p0[k] + 3 * u * u * t * p1[k] + 3 * u * t * t * p2[k] + t * t * t * p3[k],
+  );
 };
 const ellipse = (cx, cy, rx, ry, a0, a1) => (t) => {
   const a = a0 + (a1 - a0) * t;
@@ -21,18 +23,22 @@ export const DIGITS = {
   // a single down stroke, slightly curved
   1: [[cubic([0.55, 0.02], [0.52, 0.35], [0.5, 0.65], [0.47, 0.98])]],
   // top bowl into the waist, bottom bowl out to the left
-  3: [[
-    cubic([0.15, 0.2], [0.3, 0.0], [0.85, 0.0], [0.78, 0.25]),
-    cubic([0.78, 0.25], [0.73, 0.42], [0.55, 0.46], [0.4, 0.47]),
-    cubic([0.4, 0.47], [0.75, 0.46], [0.92, 0.62], [0.84, 0.8]),
-    cubic([0.84, 0.8], [0.75, 1.0], [0.3, 1.02], [0.12, 0.84]),
-  ]],
+  3: [
+    [
+      cubic([0.15, 0.2], [0.3, 0.0], [0.85, 0.0], [0.78, 0.25]),
+      cubic([0.78, 0.25], [0.73, 0.42], [0.55, 0.46], [0.4, 0.47]),
+      cubic([0.4, 0.47], [0.75, 0.46], [0.92, 0.62], [0.84, 0.8]),
+      cubic([0.84, 0.8], [0.75, 1.0], [0.3, 1.02], [0.12, 0.84]),
+    ],
+  ],
   // a hook over the top, the diagonal, the base
-  2: [[
-    cubic([0.12, 0.28], [0.18, -0.02], [0.85, -0.04], [0.82, 0.3]),
-    cubic([0.82, 0.3], [0.78, 0.52], [0.32, 0.75], [0.08, 0.95]),
-    line([0.08, 0.95], [0.92, 0.92]),
-  ]],
+  2: [
+    [
+      cubic([0.12, 0.28], [0.18, -0.02], [0.85, -0.04], [0.82, 0.3]),
+      cubic([0.82, 0.3], [0.78, 0.52], [0.32, 0.75], [0.08, 0.95]),
+      line([0.08, 0.95], [0.92, 0.92]),
+    ],
+  ],
   // an open 4: down-left then across, and the long down stroke
   4: [
     [line([0.28, 0.0], [0.08, 0.58]), line([0.08, 0.58], [0.92, 0.58])],
@@ -48,23 +54,36 @@ export const DIGITS = {
     [line([0.28, 0.04], [0.88, 0.03])],
   ],
   // down the back from the top right, round the bottom and close the loop
-  6: [[
-    cubic([0.78, 0.02], [0.35, 0.15], [0.1, 0.55], [0.18, 0.8]),
-    cubic([0.18, 0.8], [0.28, 1.02], [0.8, 1.02], [0.84, 0.76]),
-    cubic([0.84, 0.76], [0.88, 0.5], [0.42, 0.42], [0.2, 0.66]),
-  ]],
+  6: [
+    [
+      cubic([0.78, 0.02], [0.35, 0.15], [0.1, 0.55], [0.18, 0.8]),
+      cubic([0.18, 0.8], [0.28, 1.02], [0.8, 1.02], [0.84, 0.76]),
+      cubic([0.84, 0.76], [0.88, 0.5], [0.42, 0.42], [0.2, 0.66]),
+    ],
+  ],
   // the bar, then the long diagonal
-  7: [[line([0.08, 0.08], [0.9, 0.06]), cubic([0.9, 0.06], [0.7, 0.35], [0.55, 0.65], [0.45, 0.98])]],
+  7: [
+    [line([0.08, 0.08], [0.9, 0.06]), cubic([0.9, 0.06], [0.7, 0.35], [0.55, 0.65], [0.45, 0.98])],
+  ],
   // a figure of eight in one stroke: top loop to the left, cross, bottom loop, back up
-  8: [[(t) => {
-    const a = 0.3 + t * (2 * Math.PI + 0.35);
-    return [0.5 - 0.4 * Math.sin(2 * a) * (Math.cos(a) > 0 ? 0.85 : 1), 0.5 - 0.48 * Math.cos(a)];
-  }]],
+  8: [
+    [
+      (t) => {
+        const a = 0.3 + t * (2 * Math.PI + 0.35);
+        return [
+          0.5 - 0.4 * Math.sin(2 * a) * (Math.cos(a) > 0 ? 0.85 : 1),
+          0.5 - 0.48 * Math.cos(a),
+        ];
+      },
+    ],
+  ],
   // the head anticlockwise from its right side, then the stem down from there
-  9: [[
-    ellipse(0.5, 0.28, 0.32, 0.26, 0, -2 * Math.PI),
-    cubic([0.82, 0.28], [0.8, 0.55], [0.76, 0.8], [0.72, 1.0]),
-  ]],
+  9: [
+    [
+      ellipse(0.5, 0.28, 0.32, 0.26, 0, -2 * Math.PI),
+      cubic([0.82, 0.28], [0.8, 0.55], [0.76, 0.8], [0.72, 1.0]),
+    ],
+  ],
 };
 
 // Each drawing: the digit, and where on the pad (pad pixels, 0..280) its unit box goes.

@@ -16,8 +16,15 @@ import { toInput } from '../test/mnist.js';
 import { ROOT, startServer } from './server.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 // The worker: a module script that imports the engine from the server's /src/ as a page would.
 // The server serves only the demo's files, so the browser is handed this one at /e2e-worker.js.
@@ -55,7 +62,9 @@ before(async () => {
     return url.startsWith(`${server.url}/`) ? route.continue() : route.abort('blockedbyclient');
   });
   page = await context.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
   page.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.message}`));
   await page.goto(`${server.url}/demo/`);
   await page.waitForSelector('body[data-state="ready"]', { timeout: 15000 });
@@ -70,14 +79,21 @@ after(async () => {
 function inWorker({ entry, inputs }) {
   return new Promise((done, fail) => {
     const worker = new Worker('/e2e-worker.js', { type: 'module' });
-    worker.onmessage = ({ data }) => { worker.terminate(); done(data); };
-    worker.onerror = (e) => { worker.terminate(); fail(new Error(`worker: ${e.message ?? 'failed to start'}`)); };
+    worker.onmessage = ({ data }) => {
+      worker.terminate();
+      done(data);
+    };
+    worker.onerror = (e) => {
+      worker.terminate();
+      fail(new Error(`worker: ${e.message ?? 'failed to start'}`));
+    };
     worker.postMessage({ entry, inputs });
   });
 }
 
 async function parityInputs() {
-  const pinned = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).digitnet.weightsVersion;
+  const pinned = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).digitnet
+    .weightsVersion;
   const file = join(ROOT, '..', 'fixtures', 'weights', pinned, 'parity.json');
   const { cases } = JSON.parse(await readFile(file, 'utf8'));
   return cases.map((c) => Array.from(toInput(Buffer.from(c.pixels, 'base64'))));
@@ -95,7 +111,11 @@ for (const entry of ['core', 'wasm']) {
     const model = loadModel(await readFile(join(ROOT, 'model.json')));
     inputs.forEach((x, k) => {
       const { logits, probs } = model.forward(x);
-      assert.deepEqual(out.logits[k], Array.from(logits), `parity digit #${k}: logits in the worker vs Node`);
+      assert.deepEqual(
+        out.logits[k],
+        Array.from(logits),
+        `parity digit #${k}: logits in the worker vs Node`,
+      );
       const worst = Math.max(...out.probs[k].map((p, j) => Math.abs(p - probs[j])));
       assert.ok(worst <= 1e-12, `parity digit #${k}: probabilities ${worst} from Node's`);
       assert.equal(out.digits[k], model.classify(x, 1)[0].digit, `parity digit #${k}: classify`);

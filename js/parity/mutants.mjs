@@ -7,60 +7,136 @@
 // `npm run build:wasm` into parity/kernels.mjs (no WebAssembly toolkit needed at parity time).
 
 // The kernel's four accumulators, each patched the same way.
-const accumulators = (patch) => [0, 1, 2, 3].map((k) => {
-  const find = `(local.set $c${k} (f64x2.add (local.get $c${k}) (f64x2.mul (local.get $a) (v128.load offset=${16 * k} (local.get $p)))))`;
-  return { file: 'kernel.wat', find, replace: patch(find) };
-});
+const accumulators = (patch) =>
+  [0, 1, 2, 3].map((k) => {
+    const load = `(v128.load offset=${16 * k} (local.get $p))`;
+    const product = `(f64x2.mul (local.get $a) ${load})`;
+    const find = `(local.set $c${k} (f64x2.add (local.get $c${k}) ${product}))`;
+    return { file: 'kernel.wat', find, replace: patch(find) };
+  });
 
 export const MUTANTS = {
   'float32-weights': {
-    js: [{ file: 'engine.js', find: 'const W = new Float64Array(I * O);', replace: 'const W = new Float32Array(I * O);' }],
-    wasm: [{
-      file: 'wasm.js',
-      find: 'F[r + j] = ((weights.charCodeAt(q) << 24) >> 24) * scales[j];',
-      replace: 'F[r + j] = Math.fround(((weights.charCodeAt(q) << 24) >> 24) * scales[j]);',
-    }],
+    js: [
+      {
+        file: 'engine.js',
+        find: 'const W = new Float64Array(I * O);',
+        replace: 'const W = new Float32Array(I * O);',
+      },
+    ],
+    wasm: [
+      {
+        file: 'wasm.js',
+        find: 'F[r + j] = ((weights.charCodeAt(q) << 24) >> 24) * scales[j];',
+        replace: 'F[r + j] = Math.fround(((weights.charCodeAt(q) << 24) >> 24) * scales[j]);',
+      },
+    ],
   },
   // The core stores its sums in float32; the kernel rounds each sum to float32 after every term.
   'float32-accumulation': {
-    js: [{ file: 'engine.js', find: 'const zs = net.map((L) => new Float64Array(L.O));', replace: 'const zs = net.map((L) => new Float32Array(L.O));' }],
-    wasm: accumulators((set) => set.replace('(f64x2.add', '(f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.add') + '))'),
+    js: [
+      {
+        file: 'engine.js',
+        find: 'const zs = net.map((L) => new Float64Array(L.O));',
+        replace: 'const zs = net.map((L) => new Float32Array(L.O));',
+      },
+    ],
+    wasm: accumulators((set) => {
+      const demoted = '(f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.add';
+      return `${set.replace('(f64x2.add', demoted)}))`;
+    }),
   },
   'bias-rounded-6-decimals': {
-    js: [{ file: 'engine.js', find: 'b: Float64Array.from(bias)', replace: 'b: Float64Array.from(bias, (v) => Math.round(v * 1e6) / 1e6)' }],
-    wasm: [{ file: 'wasm.js', find: 'F.set(bias, b / 8);', replace: 'F.set(bias.map((v) => Math.round(v * 1e6) / 1e6), b / 8);' }],
+    js: [
+      {
+        file: 'engine.js',
+        find: 'b: Float64Array.from(bias)',
+        replace: 'b: Float64Array.from(bias, (v) => Math.round(v * 1e6) / 1e6)',
+      },
+    ],
+    wasm: [
+      {
+        file: 'wasm.js',
+        find: 'F.set(bias, b / 8);',
+        replace: 'F.set(bias.map((v) => Math.round(v * 1e6) / 1e6), b / 8);',
+      },
+    ],
   },
   // One weight of the first layer, at the centre pixel (inked in most digits), one step off.
   'weight-off-by-one-step': {
-    js: [{ file: 'engine.js', find: '  return { I, O, W, b:', replace: '  if (I === 784) W[(14 * 28 + 14) * O] += scales[0];\n  return { I, O, W, b:' }],
-    wasm: [{ file: 'wasm.js', find: '    F.set(bias, b / 8);', replace: '    if (I === 784) F[w / 8 + (14 * 28 + 14) * stride] += scales[0];\n    F.set(bias, b / 8);' }],
+    js: [
+      {
+        file: 'engine.js',
+        find: '  return { I, O, W, b:',
+        replace: '  if (I === 784) W[(14 * 28 + 14) * O] += scales[0];\n  return { I, O, W, b:',
+      },
+    ],
+    wasm: [
+      {
+        file: 'wasm.js',
+        find: '    F.set(bias, b / 8);',
+        replace:
+          '    if (I === 784) F[w / 8 + (14 * 28 + 14) * stride] += scales[0];\n' +
+          '    F.set(bias, b / 8);',
+      },
+    ],
   },
   // The order the core summed in before it followed the reference's: each pass's terms (eight
   // then, four now) summed, then added to z. Probabilities move by about 4e-15, inside their
   // 1e-12 tolerance: only the exact logits and activations checks see it. The kernel's version
   // of the same drift: its terms added in reverse order, last input first.
   'eight-terms-summed-first': {
-    js: [{ file: 'engine.js', find: 'z[j] = z[j] + a0 * W[r0 + j]', replace: 'z[j] += a0 * W[r0 + j]' }],
+    js: [
+      {
+        file: 'engine.js',
+        find: 'z[j] = z[j] + a0 * W[r0 + j]',
+        replace: 'z[j] += a0 * W[r0 + j]',
+      },
+    ],
     wasm: [
-      { file: 'kernel.wat', find: '(local.set $q (i32.const 0))', replace: '(local.set $q (local.get $e))' },
+      {
+        file: 'kernel.wat',
+        find: '(local.set $q (i32.const 0))',
+        replace: '(local.set $q (local.get $e))',
+      },
       {
         file: 'kernel.wat',
         find: '(br_if $done (i32.ge_u (local.get $q) (local.get $e)))',
-        replace: '(br_if $done (i32.eqz (local.get $q)))\n          (local.set $q (i32.sub (local.get $q) (i32.const 16)))',
+        replace:
+          '(br_if $done (i32.eqz (local.get $q)))\n' +
+          '          (local.set $q (i32.sub (local.get $q) (i32.const 16)))',
       },
-      { file: 'kernel.wat', find: '(local.set $q (i32.add (local.get $q) (i32.const 16)))', replace: '' },
+      {
+        file: 'kernel.wat',
+        find: '(local.set $q (i32.add (local.get $q) (i32.const 16)))',
+        replace: '',
+      },
     ],
   },
   'round-half-even-shift': {
-    both: [{
-      file: 'preprocess.js',
-      find: 'const dx = Math.floor(14 - sx / mass + 0.5), dy = Math.floor(14 - sy / mass + 0.5);',
-      replace: 'const even = (v) => { const f = Math.floor(v), d = v - f; return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f; };\n'
-        + '  const dx = even(14 - sx / mass), dy = even(14 - sy / mass);',
-    }],
+    both: [
+      {
+        file: 'preprocess.js',
+        find:
+          'const dx = Math.floor(14 - sx / mass + 0.5),\n' +
+          '    dy = Math.floor(14 - sy / mass + 0.5);',
+        replace:
+          'const even = (v) => {\n' +
+          '    const f = Math.floor(v), d = v - f;\n' +
+          '    return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;\n' +
+          '  };\n' +
+          '  const dx = even(14 - sx / mass), dy = even(14 - sy / mass);',
+      },
+    ],
   },
   'box-filter-off-by-one': {
-    both: [{ file: 'preprocess.js', find: 'inkAt(rgba, q + 4 * wx[n + 1], mode)', replace: 'inkAt(rgba, q + 4 * (wx[n + 1] + 1), mode)' }],
+    both: [
+      {
+        file: 'preprocess.js',
+        find: 'inkAt(rgba, q + 4 * wx[n + 1], mode)',
+        replace: 'inkAt(rgba, q + 4 * (wx[n + 1] + 1), mode)',
+      },
+    ],
   },
 };
 

@@ -28,10 +28,16 @@ async function engine(name, backend) {
   const entry = BACKENDS[backend];
   if (!name) return import(pathToFileURL(path.join(src, entry)).href);
   const patches = patchesFor(name, backend);
-  const files = Object.fromEntries(fs.readdirSync(src).map((f) => [f, fs.readFileSync(path.join(src, f), 'utf8')]));
+  const files = Object.fromEntries(
+    fs.readdirSync(src).map((f) => [f, fs.readFileSync(path.join(src, f), 'utf8')]),
+  );
   const patched = applyPatches(files, patches, name);
   if (patches.some((p) => p.file === 'kernel.wat')) {
-    if (!kernels[name]) throw new Error(`mutant ${name}: no compiled kernel in parity/kernels.mjs; run \`npm run build:wasm\` in js/`);
+    if (!kernels[name])
+      throw new Error(
+        `mutant ${name}: no compiled kernel in parity/kernels.mjs; ` +
+          'run `npm run build:wasm` in js/',
+      );
     patched['kernel.wasm.js'] = `export default '${kernels[name]}';\n`;
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `digitnet-mutant-${name}-${backend}-`));
@@ -42,7 +48,10 @@ async function engine(name, backend) {
 const manifest = { outputs: {} };
 const write = (key, rows, width) => {
   const out = new Float64Array(rows.length * width);
-  rows.forEach((r, k) => (r ? out.set(r, k * width) : out.fill(NaN, k * width, (k + 1) * width)));
+  rows.forEach((r, k) => {
+    if (r) out.set(r, k * width);
+    else out.fill(NaN, k * width, (k + 1) * width);
+  });
   const file = `${key.replaceAll('/', '-')}.f64`;
   fs.writeFileSync(path.join(config.out, file), new Uint8Array(out.buffer));
   manifest.outputs[key] = { file, rows: rows.length, width };
@@ -53,26 +62,59 @@ const cases = JSON.parse(fs.readFileSync(config.cases, 'utf8')).cases;
 
 async function run(backend) {
   const { loadModel, preprocess } = await engine(config.mutant, backend);
-  const drawn = cases.map((c) => preprocess(new Uint8ClampedArray(Buffer.from(c.rgba, 'base64')), c.width, c.height, { ink: c.ink }));
+  const drawn = cases.map((c) =>
+    preprocess(new Uint8ClampedArray(Buffer.from(c.rgba, 'base64')), c.width, c.height, {
+      ink: c.ink,
+    }),
+  );
   write(`${backend}/preprocess`, drawn, 784);
   for (const { version, model: modelPath, parity: parityPath } of config.versions) {
     const model = loadModel(fs.readFileSync(modelPath, 'utf8'));
     // A wasm entry that fell back to the core would compare the core twice and prove nothing.
-    if (backend === 'wasm' && model.info.backend !== 'wasm') throw new Error(`the wasm entry runs on ${model.info.backend} here`);
+    if (backend === 'wasm' && model.info.backend !== 'wasm')
+      throw new Error(`the wasm entry runs on ${model.info.backend} here`);
     const key = `${backend}/${version}`;
     const parity = JSON.parse(fs.readFileSync(parityPath, 'utf8')).cases;
     const onParity = parity.map((c) => model.forward(toInput(Buffer.from(c.pixels, 'base64'))));
-    write(`${key}/parity`, onParity.map((f) => f.probs), 10);
-    write(`${key}/parityLogits`, onParity.map((f) => f.logits), 10);
-    write(`${key}/mnist`, images.map((x) => model.predict(x)), 10);
+    write(
+      `${key}/parity`,
+      onParity.map((f) => f.probs),
+      10,
+    );
+    write(
+      `${key}/parityLogits`,
+      onParity.map((f) => f.logits),
+      10,
+    );
+    write(
+      `${key}/mnist`,
+      images.map((x) => model.predict(x)),
+      10,
+    );
     const forward = images.map((x) => model.forward(x));
-    write(`${key}/logits`, forward.map((f) => f.logits), 10);
+    write(
+      `${key}/logits`,
+      forward.map((f) => f.logits),
+      10,
+    );
     const width = model.info.architecture.slice(1, -1).reduce((s, w) => s + w, 0);
-    write(`${key}/hidden`, forward.map((f) => Float64Array.from(f.hidden.flatMap((h) => [...h]))), width);
-    write(`${key}/drawings`, drawn.map((x) => x && model.predict(x)), 10);
+    write(
+      `${key}/hidden`,
+      forward.map((f) => Float64Array.from(f.hidden.flatMap((h) => [...h]))),
+      width,
+    );
+    write(
+      `${key}/drawings`,
+      drawn.map((x) => x && model.predict(x)),
+      10,
+    );
     // classify's default top 3: digits, then probabilities
     const top = images.map((x) => model.classify(x));
-    write(`${key}/classify`, top.map((t) => [...t.map((c) => c.digit), ...t.map((c) => c.probability)]), 6);
+    write(
+      `${key}/classify`,
+      top.map((t) => [...t.map((c) => c.digit), ...t.map((c) => c.probability)]),
+      6,
+    );
   }
 }
 

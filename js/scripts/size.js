@@ -14,7 +14,14 @@ export const ENTRIES = {
 export async function measure(name = 'core') {
   const { file, budget } = ENTRIES[name];
   const entry = fileURLToPath(new URL(`../src/${file}`, import.meta.url));
-  const out = await build({ entryPoints: [entry], bundle: true, minify: true, format: 'esm', write: false, logLevel: 'silent' });
+  const out = await build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    write: false,
+    logLevel: 'silent',
+  });
   const code = out.outputFiles[0].contents;
   return { minified: code.length, gzipped: gzipSync(code, { level: 9 }).length, budget };
 }

@@ -25,17 +25,28 @@ function layerOutputs({ I, O, W, b, relu }, x, z, rows, vals) {
   let n = 0;
   for (let i = 0; i < I; i++) {
     const v = x[i];
-    if (v !== 0) { rows[n] = i * O; vals[n++] = v; }
+    if (v !== 0) {
+      rows[n] = i * O;
+      vals[n++] = v;
+    }
   }
   z.fill(0);
   let k = 0;
   for (; k + 4 <= n; k += 4) {
-    const r0 = rows[k], r1 = rows[k + 1], r2 = rows[k + 2], r3 = rows[k + 3];
-    const a0 = vals[k], a1 = vals[k + 1], a2 = vals[k + 2], a3 = vals[k + 3];
-    for (let j = 0; j < O; j++) z[j] = z[j] + a0 * W[r0 + j] + a1 * W[r1 + j] + a2 * W[r2 + j] + a3 * W[r3 + j];
+    const r0 = rows[k],
+      r1 = rows[k + 1],
+      r2 = rows[k + 2],
+      r3 = rows[k + 3];
+    const a0 = vals[k],
+      a1 = vals[k + 1],
+      a2 = vals[k + 2],
+      a3 = vals[k + 3];
+    for (let j = 0; j < O; j++)
+      z[j] = z[j] + a0 * W[r0 + j] + a1 * W[r1 + j] + a2 * W[r2 + j] + a3 * W[r3 + j];
   }
   for (; k < n; k++) {
-    const r = rows[k], a = vals[k];
+    const r = rows[k],
+      a = vals[k];
     for (let j = 0; j < O; j++) z[j] += a * W[r + j];
   }
   for (let j = 0; j < O; j++) {
@@ -61,7 +72,8 @@ export function softmax(z) {
 export function network(layers) {
   const net = layers.map(dequantize);
   const width = Math.max(...net.map((L) => L.I));
-  const rows = new Int32Array(width), vals = new Float64Array(width);
+  const rows = new Int32Array(width),
+    vals = new Float64Array(width);
   const zs = net.map((L) => new Float64Array(L.O));
   return function run(x, hidden) {
     let a = x;

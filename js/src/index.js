@@ -6,12 +6,21 @@ import { network, softmax } from './engine.js';
 // looking probabilities, and so would pixel bytes 0..255 that were not divided by 255. The
 // model is defined on [0, 1] and preprocess() never leaves it (its last step clamps to 1).
 function checkInput(x, n, fn) {
-  const fail = (E, msg) => { throw new E(`${fn}: ${msg}`); };
-  if (typeof x !== 'object' || typeof x?.length !== 'number') fail(TypeError, `expected an array-like of ${n} numbers, got ${typeof x}`);
+  const fail = (E, msg) => {
+    throw new E(`${fn}: ${msg}`);
+  };
+  if (typeof x !== 'object' || typeof x?.length !== 'number')
+    fail(TypeError, `expected an array-like of ${n} numbers, got ${typeof x}`);
   if (x.length !== n) fail(RangeError, `expected ${n} values, got ${x.length}`);
   for (let i = 0; i < n; i++) {
-    const v = x[i], number = typeof v === 'number';
-    if (!(number && v >= 0 && v <= 1)) fail(number ? RangeError : TypeError, `x[${i}] is ${number || v === null ? v : typeof v}; expected numbers in [0, 1] (pixel bytes / 255)`);
+    const v = x[i],
+      number = typeof v === 'number';
+    if (!(number && v >= 0 && v <= 1))
+      fail(
+        number ? RangeError : TypeError,
+        `x[${i}] is ${number || v === null ? v : typeof v}; ` +
+          'expected numbers in [0, 1] (pixel bytes / 255)',
+      );
   }
 }
 
@@ -41,7 +50,9 @@ export function loadModel(json, net = network) {
     // digit first. splice(0, k) takes min(k, 10) of them (none for k <= 0 or NaN).
     classify(x, k = 3) {
       checkInput(x, n, 'classify');
-      return Array.from(softmax(run(x)), (probability, digit) => ({ digit, probability })).sort((a, b) => b.probability - a.probability).splice(0, k);
+      return Array.from(softmax(run(x)), (probability, digit) => ({ digit, probability }))
+        .sort((a, b) => b.probability - a.probability)
+        .splice(0, k);
     },
     forward(x) {
       checkInput(x, n, 'forward');

@@ -5,9 +5,18 @@
 // declared size is allocated before that size is checked against the data (a 1 KB file saying
 // "outputs": 1e9 is refused at once). Returns the layers with their weights decoded.
 
-const fail = (field, msg, E = TypeError) => { throw new E(`loadModel: ${field}: ${msg}`); };
+const fail = (field, msg, E = TypeError) => {
+  throw new E(`loadModel: ${field}: ${msg}`);
+};
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-const show = (v) => (typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : Array.isArray(v) ? `${v.length} items` : isObject(v) ? 'an object' : v);
+const show = (v) =>
+  typeof v === 'string'
+    ? JSON.stringify(v.slice(0, 40))
+    : Array.isArray(v)
+      ? `${v.length} items`
+      : isObject(v)
+        ? 'an object'
+        : v;
 const finite = (v) => typeof v === 'number' && v - v === 0;
 // int8 values reach +-127, so 127 * scale must be finite for every weight to be.
 const isScale = (v) => finite(v) && v > 0 && v * 127 < 1 / 0;
@@ -22,7 +31,8 @@ function get(obj, key, at, ok, expected) {
 // bias taken from a neighbouring layer) is the likelier mistake, and the message says so.
 function numbers(obj, key, at, n, ok, what) {
   const v = get(obj, key, at, (v) => Array.isArray(v) && v.length === n, `${n} items`);
-  for (let i = 0; i < n; i++) if (!ok(v[i])) fail(`${at + key}[${i}]`, `expected a ${what}, got ${show(v[i])}`);
+  for (let i = 0; i < n; i++)
+    if (!ok(v[i])) fail(`${at + key}[${i}]`, `expected a ${what}, got ${show(v[i])}`);
   return v;
 }
 
@@ -34,7 +44,9 @@ function numbers(obj, key, at, n, ok, what) {
 // when atob throws, b stays undefined and btoa(b) is "dW5kZWZpbmVk", which atob decodes.
 function bytes(s, n, field) {
   let b;
-  try { b = atob(s); } catch {}
+  try {
+    b = atob(s);
+  } catch {}
   if (btoa(b) !== s) fail(field, `expected a canonical base64 string, got ${show(s)}`);
   if (b.length !== n) fail(field, `expected ${n} bytes, got ${b.length}`);
   const bad = b.indexOf('\x80'); // -128 has no positive twin: the quantizer never writes it
@@ -54,37 +66,71 @@ function nest(v, depth) {
 export function validate(json) {
   if (json instanceof ArrayBuffer || ArrayBuffer.isView(json)) {
     // The file's bytes: strict UTF-8 (a leading byte-order mark is dropped, as Python does).
-    try { json = new TextDecoder('utf-8', { fatal: true }).decode(json); } catch { fail('model', 'invalid UTF-8', SyntaxError); }
+    try {
+      json = new TextDecoder('utf-8', { fatal: true }).decode(json);
+    } catch {
+      fail('model', 'invalid UTF-8', SyntaxError);
+    }
   }
   if (typeof json === 'string') {
-    try { json = JSON.parse(json); } catch (e) { fail('model', `invalid JSON (${e.message.replace(/\s+/g, ' ')})`, SyntaxError); }
+    try {
+      json = JSON.parse(json);
+    } catch (e) {
+      fail('model', `invalid JSON (${e.message.replace(/\s+/g, ' ')})`, SyntaxError);
+    }
   }
   nest(json, 1);
   if (!isObject(json)) fail('model', `expected an object, got ${show(json)}`);
   get(json, 'format', '', (v) => v === 'digitnet-mlp', '"digitnet-mlp"');
   get(json, 'formatVersion', '', (v) => v === 1, '1');
-  const version = get(json, 'version', '', (v) => typeof v === 'string' && /^(0|[1-9]\d*)(\.(0|[1-9]\d*)){2}$/.test(v), 'an ASCII X.Y.Z version');
+  const version = get(
+    json,
+    'version',
+    '',
+    (v) => typeof v === 'string' && /^(0|[1-9]\d*)(\.(0|[1-9]\d*)){2}$/.test(v),
+    'an ASCII X.Y.Z version',
+  );
   const metadata = get(json, 'metadata', '', isObject, 'an object');
-  const layers = get(json, 'layers', '', (v) => Array.isArray(v) && v.length > 0, 'a non-empty array');
+  const layers = get(
+    json,
+    'layers',
+    '',
+    (v) => Array.isArray(v) && v.length > 0,
+    'a non-empty array',
+  );
 
   let width = 784; // the 28x28 pixels, then each layer's outputs
-  return { version, metadata, layers: layers.map((L, k) => {
-    const at = `layers[${k}].`, last = k === layers.length - 1;
-    if (!isObject(L)) fail(`layers[${k}]`, `expected an object, got ${show(L)}`);
-    // Sizes are integers as JSON Schema counts them (784.0 is 784). Layer k's inputs are
-    // layer k-1's outputs (784 for the first), and the last layer gives the 10 digits.
-    const I = get(L, 'inputs', at, (v) => v === width, width);
-    const O = width = get(L, 'outputs', at, (v) => (last ? v === 10 : Number.isInteger(v) && v > 0), last ? 10 : 'a positive integer');
-    const activation = last ? 'softmax' : 'relu';
-    get(L, 'activation', at, (v) => v === activation, `"${activation}"`);
-    const perChannel = 'scales' in L;
-    if (perChannel === ('scale' in L)) fail(`${at}scales`, 'expected one of "scales" and "scale"');
-    const what = 'positive number with 127*s finite';
-    const scale = perChannel ? numbers(L, 'scales', at, O, isScale, what) : get(L, 'scale', at, isScale, `a ${what}`);
-    const bias = numbers(L, 'bias', at, O, finite, 'finite number');
-    const weights = bytes(L.weights, I * O, `${at}weights`);
-    // Per layer, one scale per output, made only now: O is the checked length of `bias`.
-    const scales = perChannel ? scale : bias.map(() => scale);
-    return { I, O, weights, scales, bias, relu: !last, perChannel };
-  }) };
+  return {
+    version,
+    metadata,
+    layers: layers.map((L, k) => {
+      const at = `layers[${k}].`,
+        last = k === layers.length - 1;
+      if (!isObject(L)) fail(`layers[${k}]`, `expected an object, got ${show(L)}`);
+      // Sizes are integers as JSON Schema counts them (784.0 is 784). Layer k's inputs are
+      // layer k-1's outputs (784 for the first), and the last layer gives the 10 digits.
+      const I = get(L, 'inputs', at, (v) => v === width, width);
+      width = get(
+        L,
+        'outputs',
+        at,
+        (v) => (last ? v === 10 : Number.isInteger(v) && v > 0),
+        last ? 10 : 'a positive integer',
+      );
+      const O = width;
+      const activation = last ? 'softmax' : 'relu';
+      get(L, 'activation', at, (v) => v === activation, `"${activation}"`);
+      const perChannel = 'scales' in L;
+      if (perChannel === 'scale' in L) fail(`${at}scales`, 'expected one of "scales" and "scale"');
+      const what = 'positive number with 127*s finite';
+      const scale = perChannel
+        ? numbers(L, 'scales', at, O, isScale, what)
+        : get(L, 'scale', at, isScale, `a ${what}`);
+      const bias = numbers(L, 'bias', at, O, finite, 'finite number');
+      const weights = bytes(L.weights, I * O, `${at}weights`);
+      // Per layer, one scale per output, made only now: O is the checked length of `bias`.
+      const scales = perChannel ? scale : bias.map(() => scale);
+      return { I, O, weights, scales, bias, relu: !last, perChannel };
+    }),
+  };
 }

@@ -29,7 +29,10 @@ function layout(layers) {
   const x = top;
   top += 8 * layers[0].I;
   const plan = layers.map(({ I, O, relu }) => {
-    const s = Math.ceil(O / 8) * 64, w = top, b = w + I * s, z = b + s;
+    const s = Math.ceil(O / 8) * 64,
+      w = top,
+      b = w + I * s,
+      z = b + s;
     top = z + s;
     return { I, O, s, w, b, z, floor: relu ? 0 : -1 / 0 };
   });
@@ -38,9 +41,11 @@ function layout(layers) {
 
 function fill(F, layers, plan) {
   layers.forEach(({ I, O, weights, scales, bias }, k) => {
-    const { s, w, b } = plan[k], stride = s / 8;
+    const { s, w, b } = plan[k],
+      stride = s / 8;
     for (let i = 0, q = 0; i < I; i++) {
-      for (let j = 0, r = w / 8 + i * stride; j < O; j++, q++) F[r + j] = ((weights.charCodeAt(q) << 24) >> 24) * scales[j];
+      for (let j = 0, r = w / 8 + i * stride; j < O; j++, q++)
+        F[r + j] = ((weights.charCodeAt(q) << 24) >> 24) * scales[j];
     }
     F.set(bias, b / 8);
   });

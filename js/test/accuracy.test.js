@@ -16,7 +16,12 @@ test('shipped weights: MNIST test accuracy equals metadata.int8Accuracy exactly'
     files[name] = mnistFile(name);
     // The model card names the data it was measured on; other data cannot reproduce it.
     const want = metadata.dataSha256?.[name];
-    if (want) assert.equal(sha256(files[name]), want, `${name}: not the file the shipped model was evaluated on`);
+    if (want)
+      assert.equal(
+        sha256(files[name]),
+        want,
+        `${name}: not the file the shipped model was evaluated on`,
+      );
   }
   const images = parseIdx(files['t10k-images-idx3-ubyte'], 't10k-images', 3);
   const labels = parseIdx(files['t10k-labels-idx1-ubyte'], 't10k-labels', 1);
@@ -28,11 +33,13 @@ test('shipped weights: MNIST test accuracy equals metadata.int8Accuracy exactly'
   let correct = 0;
   for (let k = 0; k < 10000; k++) {
     const p = model.predict(toInput(images.data.subarray(k * 784, (k + 1) * 784)));
-    const guess = argmax(p), label = labels.data[k];
+    const guess = argmax(p),
+      label = labels.data[k];
     confusion[label][guess]++;
     if (guess === label) correct++;
   }
   // Python's (pred == y).mean() is the same correctly rounded division.
   assert.equal(correct / 10000, metadata.int8Accuracy, `${correct}/10000 correct`);
-  if (metadata.confusion) assert.deepEqual(confusion, metadata.confusion, 'confusion matrix differs from the model card');
+  if (metadata.confusion)
+    assert.deepEqual(confusion, metadata.confusion, 'confusion matrix differs from the model card');
 });

@@ -15,27 +15,33 @@ const digit = (k) => {
 };
 
 // The order classify must give, computed the obvious way: by probability, then by digit.
-const expected = (p, k) => Array.from(p, (probability, d) => ({ digit: d, probability }))
-  .sort((a, b) => b.probability - a.probability || a.digit - b.digit).slice(0, Math.max(0, Math.min(k, 10)));
+const expected = (p, k) =>
+  Array.from(p, (probability, d) => ({ digit: d, probability }))
+    .sort((a, b) => b.probability - a.probability || a.digit - b.digit)
+    .slice(0, Math.max(0, Math.min(k, 10)));
 
 for (const [name, entry] of Object.entries(ENTRIES)) {
   test(`${name}: the top k digits, most probable first, with predict's probabilities`, () => {
     const model = entry.loadModel(shippedModel());
     for (let k = 0; k < 50; k++) {
-      const x = digit(k), p = model.predict(x);
+      const x = digit(k),
+        p = model.predict(x);
       const top = model.classify(x);
       assert.equal(top.length, 3, 'k defaults to 3');
       assert.deepEqual(top, expected(p, 3));
       assert.deepEqual(model.classify(x, 10), expected(p, 10));
       assert.equal(top[0].digit, p.indexOf(Math.max(...p)), 'the first is the argmax');
-      for (const { digit: d, probability } of model.classify(x, 10)) assert.ok(Object.is(probability, p[d]));
+      for (const { digit: d, probability } of model.classify(x, 10))
+        assert.ok(Object.is(probability, p[d]));
     }
   });
 
   test(`${name}: k from 0 to 10, clamped, truncated; a destructured classify works`, () => {
-    const model = entry.loadModel(shippedModel()), x = digit(0);
+    const model = entry.loadModel(shippedModel()),
+      x = digit(0);
     const all = model.classify(x, 10);
-    for (let k = 0; k <= 10; k++) assert.deepEqual(model.classify(x, k), all.slice(0, k), `k = ${k}`);
+    for (let k = 0; k <= 10; k++)
+      assert.deepEqual(model.classify(x, k), all.slice(0, k), `k = ${k}`);
     assert.deepEqual(model.classify(x, 11), all);
     assert.deepEqual(model.classify(x, Infinity), all);
     assert.deepEqual(model.classify(x, -1), []);
@@ -50,12 +56,19 @@ for (const [name, entry] of Object.entries(ENTRIES)) {
     const json = makeModel([784, 10]);
     json.layers[0].weights = toBase64(new Int8Array(7840));
     json.layers[0].bias = new Array(10).fill(0.25);
-    const model = entry.loadModel(json), x = digit(3);
+    const model = entry.loadModel(json),
+      x = digit(3);
     assert.deepEqual(Array.from(model.predict(x)), new Array(10).fill(0.1));
-    assert.deepEqual(model.classify(x, 10).map((c) => c.digit), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(
+      model.classify(x, 10).map((c) => c.digit),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
     // Two-way ties among the less probable: a model whose logits are 2, 1, 1, 0, 0, ...
     json.layers[0].bias = [0, 0, 1, 0, 2, 0, 1, 0, 0, 0];
-    const tied = entry.loadModel(json).classify(x, 10).map((c) => c.digit);
+    const tied = entry
+      .loadModel(json)
+      .classify(x, 10)
+      .map((c) => c.digit);
     assert.deepEqual(tied, [4, 2, 6, 0, 1, 3, 5, 7, 8, 9]);
   });
 
@@ -63,8 +76,16 @@ for (const [name, entry] of Object.entries(ENTRIES)) {
     const model = entry.loadModel(shippedModel());
     for (const x of [null, new Float64Array(783), [...new Float64Array(783), 255]]) {
       let predicted, classified;
-      try { model.predict(x); } catch (e) { predicted = e; }
-      try { model.classify(x); } catch (e) { classified = e; }
+      try {
+        model.predict(x);
+      } catch (e) {
+        predicted = e;
+      }
+      try {
+        model.classify(x);
+      } catch (e) {
+        classified = e;
+      }
       assert.ok(classified, 'classify accepted a bad input');
       assert.equal(classified.constructor, predicted.constructor);
       assert.equal(classified.message, predicted.message.replace(/^predict:/, 'classify:'));
@@ -73,6 +94,8 @@ for (const [name, entry] of Object.entries(ENTRIES)) {
 }
 
 test('both entries classify alike', () => {
-  const a = core.loadModel(shippedModel()), b = wasm.loadModel(shippedModel());
-  for (let k = 0; k < 200; k++) assert.deepEqual(b.classify(digit(k), 10), a.classify(digit(k), 10));
+  const a = core.loadModel(shippedModel()),
+    b = wasm.loadModel(shippedModel());
+  for (let k = 0; k < 200; k++)
+    assert.deepEqual(b.classify(digit(k), 10), a.classify(digit(k), 10));
 });

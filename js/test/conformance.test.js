@@ -12,7 +12,10 @@ import { FIXTURES, JS, readJSON } from './helpers.js';
 const FILE = path.join(FIXTURES, 'conformance', 'model-cases.json');
 const { cases } = readJSON(FILE);
 
-export const documentBytes = (c) => ('document' in c ? new TextEncoder().encode(c.document) : Uint8Array.from(c.documentBytes, (ch) => ch.charCodeAt(0)));
+export const documentBytes = (c) =>
+  'document' in c
+    ? new TextEncoder().encode(c.document)
+    : Uint8Array.from(c.documentBytes, (ch) => ch.charCodeAt(0));
 
 // null if loadModel accepts `source`, else the field its error names; any other throw fails.
 export function verdict(source) {
@@ -20,7 +23,10 @@ export function verdict(source) {
     loadModel(source);
     return null;
   } catch (e) {
-    assert.ok(e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError, `${e.constructor.name}: ${e.message}`);
+    assert.ok(
+      e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError,
+      `${e.constructor.name}: ${e.message}`,
+    );
     const m = /^loadModel: ([^:\s]+): [^\n]+$/.exec(e.message);
     assert.ok(m, `not "loadModel: <field>: <one line>": ${e.message}`);
     return m[1];
@@ -29,11 +35,19 @@ export function verdict(source) {
 
 function forms(c) {
   const bytes = documentBytes(c);
-  const out = [['Uint8Array', bytes], ['ArrayBuffer', bytes.slice().buffer], ['Buffer', Buffer.from(bytes)]];
+  const out = [
+    ['Uint8Array', bytes],
+    ['ArrayBuffer', bytes.slice().buffer],
+    ['Buffer', Buffer.from(bytes)],
+  ];
   if ('document' in c) {
     out.push(['text', c.document]);
     let parsed;
-    try { parsed = JSON.parse(c.document); } catch { return out; }
+    try {
+      parsed = JSON.parse(c.document);
+    } catch {
+      return out;
+    }
     out.push(['parsed', parsed]);
   }
   return out;
@@ -43,7 +57,10 @@ test('the conformance file has cases of every kind', () => {
   assert.equal(readJSON(FILE).format, 'digitnet-model-cases');
   assert.ok(cases.length >= 150, `${cases.length} cases`);
   assert.ok(cases.some((c) => c.valid) && cases.some((c) => !c.valid));
-  assert.ok(cases.some((c) => 'documentBytes' in c), 'no case with bytes that are not UTF-8');
+  assert.ok(
+    cases.some((c) => 'documentBytes' in c),
+    'no case with bytes that are not UTF-8',
+  );
 });
 
 for (const c of cases) {
@@ -64,16 +81,29 @@ const CHILD = `
 import fs from 'node:fs';
 import { loadModel } from './src/index.js';
 const { cases } = JSON.parse(fs.readFileSync(process.argv[1], 'utf8'));
-const docs = cases.map((c) => ('document' in c ? new TextEncoder().encode(c.document) : Uint8Array.from(c.documentBytes, (ch) => ch.charCodeAt(0))));
+const docs = cases.map((c) => ('document' in c
+  ? new TextEncoder().encode(c.document)
+  : Uint8Array.from(c.documentBytes, (ch) => ch.charCodeAt(0))));
 const before = process.resourceUsage().maxRSS;
 let n = 0;
-for (const d of docs) { try { loadModel(d); } catch (e) { if (!/^loadModel: /.test(e.message)) throw e; } n++; }
+for (const d of docs) {
+  try { loadModel(d); } catch (e) { if (!/^loadModel: /.test(e.message)) throw e; }
+  n++;
+}
 console.log(JSON.stringify({ n, grewKB: process.resourceUsage().maxRSS - before }));
 `;
 
 test('no case allocates 100 MB or hangs (child process, 64 MB heap)', () => {
-  const child = spawnSync(process.execPath, ['--max-old-space-size=64', '--input-type=module', '-e', CHILD, FILE], { cwd: JS, encoding: 'utf8', timeout: 120_000 });
-  assert.equal(child.status, 0, `exit ${child.status} ${child.signal ?? ''}: ${child.stderr.slice(-1500)}`);
+  const child = spawnSync(
+    process.execPath,
+    ['--max-old-space-size=64', '--input-type=module', '-e', CHILD, FILE],
+    { cwd: JS, encoding: 'utf8', timeout: 120_000 },
+  );
+  assert.equal(
+    child.status,
+    0,
+    `exit ${child.status} ${child.signal ?? ''}: ${child.stderr.slice(-1500)}`,
+  );
   const { n, grewKB } = JSON.parse(child.stdout);
   assert.equal(n, cases.length);
   assert.ok(grewKB < 100 * 1024, `peak resident memory grew by ${Math.round(grewKB / 1024)} MB`);

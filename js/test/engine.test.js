@@ -6,7 +6,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadModel, preprocess } from '../src/index.js';
 import {
-  FIXTURES, argmax, makeModel, maxDiff, readJSON, reference, rng, shippedModel, softmax, toInput,
+  FIXTURES,
+  argmax,
+  makeModel,
+  maxDiff,
+  readJSON,
+  reference,
+  rng,
+  shippedModel,
+  softmax,
+  toInput,
 } from './helpers.js';
 
 const TOL = 1e-12; // FORMAT.md's parity tolerance
@@ -14,11 +23,18 @@ const TOL = 1e-12; // FORMAT.md's parity tolerance
 // Inputs that reach every path of the engine: no ink, full ink, nonzero counts on both sides
 // of multiples of eight (the block size), a dense random input, sparse random digits.
 function inputs() {
-  const r = rng(7), out = [];
+  const r = rng(7),
+    out = [];
   out.push({ name: 'all zeros', x: new Float64Array(784) });
   out.push({ name: 'all ones', x: new Float64Array(784).fill(1) });
-  out.push({ name: 'one pixel at the corner', x: Float64Array.from({ length: 784 }, (_, i) => (i === 0 ? 1 : 0)) });
-  out.push({ name: 'one pixel at the end', x: Float64Array.from({ length: 784 }, (_, i) => (i === 783 ? 0.5 : 0)) });
+  out.push({
+    name: 'one pixel at the corner',
+    x: Float64Array.from({ length: 784 }, (_, i) => (i === 0 ? 1 : 0)),
+  });
+  out.push({
+    name: 'one pixel at the end',
+    x: Float64Array.from({ length: 784 }, (_, i) => (i === 783 ? 0.5 : 0)),
+  });
   out.push({ name: 'dense random in [0, 1]', x: Float64Array.from({ length: 784 }, () => r()) });
   for (const n of [1, 7, 8, 9, 15, 16, 17, 150, 151, 783]) {
     const x = new Float64Array(784);
@@ -34,17 +50,23 @@ function inputs() {
 function assertSame(got, want, what) {
   assert.equal(got.length, want.length, `${what}: length`);
   for (let i = 0; i < got.length; i++) {
-    assert.ok(Object.is(got[i], want[i]), `${what}[${i}]: ${got[i]} vs reference ${want[i]} (diff ${got[i] - want[i]})`);
+    assert.ok(
+      Object.is(got[i], want[i]),
+      `${what}[${i}]: ${got[i]} vs reference ${want[i]} (diff ${got[i] - want[i]})`,
+    );
   }
 }
 
 function checkAgainstReference(json, label) {
   const model = loadModel(json);
   for (const { name, x } of inputs()) {
-    const got = model.forward(x), want = reference(json, x);
+    const got = model.forward(x),
+      want = reference(json, x);
     assertSame(got.logits, want.logits, `${label}, ${name}: logits`);
     assert.equal(got.hidden.length, want.hidden.length);
-    got.hidden.forEach((h, k) => assertSame(h, want.hidden[k], `${label}, ${name}: hidden[${k}]`));
+    got.hidden.forEach((h, k) => {
+      assertSame(h, want.hidden[k], `${label}, ${name}: hidden[${k}]`);
+    });
     assertSame(got.probs, want.probs, `${label}, ${name}: probs`);
   }
 }
@@ -67,7 +89,10 @@ test('any architecture the format allows: one layer, three hidden layers, odd wi
 test('matches the parity file of the shipped weights version', () => {
   const json = shippedModel();
   const file = path.join(FIXTURES, 'weights', json.version, 'parity.json');
-  assert.ok(fs.existsSync(file), `${file}: missing; the shipped weights version must have its parity file`);
+  assert.ok(
+    fs.existsSync(file),
+    `${file}: missing; the shipped weights version must have its parity file`,
+  );
   const parity = readJSON(file);
   assert.equal(parity.weightsVersion, json.version);
   assert.ok(parity.cases.length > 0, 'parity file has no cases');
@@ -80,7 +105,11 @@ test('matches the parity file of the shipped weights version', () => {
     if (d.diff > worst.diff) worst = { ...d, description: c.description };
     assert.equal(argmax(p), argmax(c.probabilities), `${c.description}: argmax differs`);
   }
-  assert.ok(worst.diff <= TOL, `worst case ${worst.description}: probs[${worst.at}] ${worst.got} vs ${worst.want} (diff ${worst.diff})`);
+  assert.ok(
+    worst.diff <= TOL,
+    `worst case ${worst.description}: probs[${worst.at}] ${worst.got} vs ${worst.want} ` +
+      `(diff ${worst.diff})`,
+  );
 });
 
 test('predict gives 10 probabilities that sum to 1', () => {
@@ -89,8 +118,14 @@ test('predict gives 10 probabilities that sum to 1', () => {
     const p = model.predict(x);
     assert.ok(p instanceof Float64Array, name);
     assert.equal(p.length, 10, name);
-    assert.ok(p.every((v) => v >= 0 && v <= 1), `${name}: ${p}`);
-    assert.ok(Math.abs(p.reduce((s, v) => s + v, 0) - 1) <= 1e-12, `${name}: sum ${p.reduce((s, v) => s + v, 0)}`);
+    assert.ok(
+      p.every((v) => v >= 0 && v <= 1),
+      `${name}: ${p}`,
+    );
+    assert.ok(
+      Math.abs(p.reduce((s, v) => s + v, 0) - 1) <= 1e-12,
+      `${name}: sum ${p.reduce((s, v) => s + v, 0)}`,
+    );
   }
 });
 
@@ -100,8 +135,15 @@ test('forward agrees with predict and exposes the hidden activations', () => {
   for (const { name, x } of inputs()) {
     const f = model.forward(x);
     assert.deepEqual(f.probs, model.predict(x), name);
-    assert.deepEqual(f.hidden.map((h) => h.length), json.layers.slice(0, -1).map((L) => L.outputs), name);
-    assert.ok(f.hidden.every((h) => h instanceof Float64Array && h.every((v) => v >= 0)), `${name}: hidden not ReLU'd`);
+    assert.deepEqual(
+      f.hidden.map((h) => h.length),
+      json.layers.slice(0, -1).map((L) => L.outputs),
+      name,
+    );
+    assert.ok(
+      f.hidden.every((h) => h instanceof Float64Array && h.every((v) => v >= 0)),
+      `${name}: hidden not ReLU'd`,
+    );
     assert.ok(f.logits instanceof Float64Array && f.logits.length === 10, name);
     assert.equal(argmax(f.logits), argmax(f.probs), name);
     // softmax of the returned logits gives the returned probabilities
@@ -112,20 +154,36 @@ test('forward agrees with predict and exposes the hidden activations', () => {
 test('every call returns new arrays, and mutating them changes nothing', () => {
   const model = loadModel(shippedModel());
   const x = inputs()[6].x;
-  const a = model.predict(x), f1 = model.forward(x);
-  const keep = { a: a.slice(), probs: f1.probs.slice(), logits: f1.logits.slice(), hidden: f1.hidden.map((h) => h.slice()) };
-  const b = model.predict(inputs()[1].x), f2 = model.forward(inputs()[1].x);
+  const a = model.predict(x),
+    f1 = model.forward(x);
+  const keep = {
+    a: a.slice(),
+    probs: f1.probs.slice(),
+    logits: f1.logits.slice(),
+    hidden: f1.hidden.map((h) => h.slice()),
+  };
+  const b = model.predict(inputs()[1].x),
+    f2 = model.forward(inputs()[1].x);
   assert.notEqual(a, b);
   assert.notEqual(f1.logits, f2.logits);
-  f1.hidden.forEach((h, k) => assert.notEqual(h, f2.hidden[k]));
-  assert.deepEqual({ a, probs: f1.probs, logits: f1.logits, hidden: f1.hidden }, keep, 'a later call overwrote returned arrays');
-  a.fill(NaN); f1.hidden[0].fill(-1); f1.logits.fill(0);
+  f1.hidden.forEach((h, k) => {
+    assert.notEqual(h, f2.hidden[k]);
+  });
+  assert.deepEqual(
+    { a, probs: f1.probs, logits: f1.logits, hidden: f1.hidden },
+    keep,
+    'a later call overwrote returned arrays',
+  );
+  a.fill(NaN);
+  f1.hidden[0].fill(-1);
+  f1.logits.fill(0);
   assert.deepEqual(model.predict(x), keep.a);
 });
 
-test('the model does not keep or modify the caller\'s input', () => {
+test("the model does not keep or modify the caller's input", () => {
   const model = loadModel(shippedModel());
-  const x = inputs()[6].x, copy = x.slice();
+  const x = inputs()[6].x,
+    copy = x.slice();
   const p = model.predict(x);
   assert.deepEqual(x, copy);
   x.fill(0);
@@ -137,8 +195,13 @@ test('accepts any array-like of numbers', () => {
   const x = inputs()[6].x;
   const want = model.predict(x);
   const like = { length: 784 };
-  x.forEach((v, i) => { like[i] = v; });
-  for (const [name, input] of [['Array', Array.from(x)], ['array-like object', like]]) {
+  x.forEach((v, i) => {
+    like[i] = v;
+  });
+  for (const [name, input] of [
+    ['Array', Array.from(x)],
+    ['array-like object', like],
+  ]) {
     assert.deepEqual(model.predict(input), want, name);
   }
   // Float32 rounds the values, so compare with the float64 of the same float32 values
@@ -157,7 +220,11 @@ test('the JSON text loads the same model as the parsed object', () => {
 test('wrong inputs are refused with what was expected', () => {
   const model = loadModel(shippedModel());
   const good = () => new Array(784).fill(0.5);
-  const with_ = (i, v) => { const x = good(); x[i] = v; return x; };
+  const with_ = (i, v) => {
+    const x = good();
+    x[i] = v;
+    return x;
+  };
   const range = 'expected numbers in [0, 1] (pixel bytes / 255)';
   const cases = [
     [undefined, TypeError, 'expected an array-like of 784 numbers, got undefined'],
@@ -193,11 +260,18 @@ test('wrong inputs are refused with what was expected', () => {
   ];
   for (const fn of ['predict', 'forward']) {
     for (const [x, name, message] of cases) {
-      assert.throws(() => model[fn](x), (e) => {
-        assert.equal(e.constructor, name, `${fn}: ${message}: got ${e.constructor.name}: ${e.message}`);
-        assert.equal(e.message, `${fn}: ${message}`);
-        return true;
-      });
+      assert.throws(
+        () => model[fn](x),
+        (e) => {
+          assert.equal(
+            e.constructor,
+            name,
+            `${fn}: ${message}: got ${e.constructor.name}: ${e.message}`,
+          );
+          assert.equal(e.message, `${fn}: ${message}`);
+          return true;
+        },
+      );
     }
   }
 });
@@ -215,8 +289,15 @@ test('info describes the loaded file', () => {
   const { info } = loadModel(json);
   assert.equal(info.version, json.version);
   assert.deepEqual(info.architecture, [784, ...json.layers.map((L) => L.outputs)]);
-  assert.deepEqual(loadModel(json).info.architecture, [784, 128, 64, 10], 'the shipped model is 784-128-64-10');
-  assert.equal(info.quantization, json.layers.every((L) => 'scales' in L) ? 'per-channel' : 'per-layer');
+  assert.deepEqual(
+    loadModel(json).info.architecture,
+    [784, 128, 64, 10],
+    'the shipped model is 784-128-64-10',
+  );
+  assert.equal(
+    info.quantization,
+    json.layers.every((L) => 'scales' in L) ? 'per-channel' : 'per-layer',
+  );
   assert.equal(info.floatAccuracy, json.metadata.floatAccuracy);
   assert.equal(info.int8Accuracy, json.metadata.int8Accuracy);
   assert.equal(typeof info.int8Accuracy, 'number');
@@ -233,20 +314,34 @@ test('info describes the loaded file', () => {
 test('preprocess is exported and feeds predict: a drawn 1 reads 1, a drawn 0 reads 0', () => {
   assert.equal(typeof preprocess, 'function');
   const model = loadModel(shippedModel());
-  const w = 100, h = 100;
+  const w = 100,
+    h = 100;
   const draw = (inked) => {
     const rgba = new Uint8ClampedArray(w * h * 4);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (inked(x, y)) rgba[(y * w + x) * 4 + 3] = 255;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) if (inked(x, y)) rgba[(y * w + x) * 4 + 3] = 255;
     return preprocess(rgba, w, h);
   };
   const one = draw((x, y) => y >= 20 && y < 80 && x >= 45 && x < 55); // a vertical bar
-  const ring = (x, y) => y >= 20 && y < 80 && x >= 30 && x < 70 && (y < 28 || y > 72 || x < 38 || x > 62);
-  for (const [digit, x] of [[1, one], [0, draw(ring)]]) {
+  const ring = (x, y) =>
+    y >= 20 && y < 80 && x >= 30 && x < 70 && (y < 28 || y > 72 || x < 38 || x > 62);
+  for (const [digit, x] of [
+    [1, one],
+    [0, draw(ring)],
+  ]) {
     assert.equal(x.length, 784);
     const p = model.predict(x);
     assert.ok(Math.abs(p.reduce((s, v) => s + v, 0) - 1) <= 1e-12);
-    assert.equal(argmax(p), digit, `a drawn ${digit} reads ${argmax(p)}: ${Array.from(p, (v) => v.toFixed(3))}`);
+    assert.equal(
+      argmax(p),
+      digit,
+      `a drawn ${digit} reads ${argmax(p)}: ${Array.from(p, (v) => v.toFixed(3))}`,
+    );
     assert.ok(p[digit] > 0.9, `a drawn ${digit} at ${p[digit]}`);
   }
-  assert.equal(preprocess(new Uint8ClampedArray(w * h * 4), w, h), null, 'an empty drawing gives null');
+  assert.equal(
+    preprocess(new Uint8ClampedArray(w * h * 4), w, h),
+    null,
+    'an empty drawing gives null',
+  );
 });

@@ -37,7 +37,9 @@ export const fromBase64 = (s) => new Int8Array(Buffer.from(s, 'base64'));
 
 // Softmax with the maximum subtracted, as FORMAT.md writes it.
 export function softmax(z) {
-  const m = Math.max(...z), e = Array.from(z, (v) => Math.exp(v - m)), total = e.reduce((s, v) => s + v, 0);
+  const m = Math.max(...z),
+    e = Array.from(z, (v) => Math.exp(v - m)),
+    total = e.reduce((s, v) => s + v, 0);
   return e.map((v) => v / total);
 }
 
@@ -54,17 +56,27 @@ export function makeModel(sizes, { quantization = 'per-channel', seed = 1 } = {}
       outputs: O,
       activation: k === sizes.length - 2 ? 'softmax' : 'relu',
       weights: toBase64(q),
-      ...(perChannel ? { scales: Array.from({ length: O }, () => 0.001 + r() * 0.02) } : { scale: 0.004 + r() * 0.01 }),
+      ...(perChannel
+        ? { scales: Array.from({ length: O }, () => 0.001 + r() * 0.02) }
+        : { scale: 0.004 + r() * 0.01 }),
       bias: Array.from({ length: O }, () => r() - 0.5),
     };
   });
-  return { format: 'digitnet-mlp', formatVersion: 1, version: '0.0.1', layers, metadata: { note: 'synthetic' } };
+  return {
+    format: 'digitnet-mlp',
+    formatVersion: 1,
+    version: '0.0.1',
+    layers,
+    metadata: { note: 'synthetic' },
+  };
 }
 
 // FORMAT.md's inference, written as plainly as possible: W[i][j] = int8 * s_j, then
 // z_j = sum_i x_i W[i][j] + b_j in input order, ReLU, softmax with the maximum subtracted.
 export function reference(model, x) {
-  let a = Array.from(x), hidden = [], logits;
+  let a = Array.from(x),
+    hidden = [],
+    logits;
   for (const L of model.layers) {
     const q = fromBase64(L.weights);
     const z = [];

@@ -21,7 +21,9 @@ export function mnistDir() {
       printed = execFileSync('digitnet', ['data', 'fetch'], { encoding: 'utf8', stdio: 'pipe' });
     } catch (e) {
       const why = e.stderr?.trim() || e.message;
-      throw new Error(`MNIST: set DIGITNET_MNIST_DIR or install digitnet (\`digitnet data fetch\` failed: ${why})`);
+      throw new Error(
+        `MNIST: set DIGITNET_MNIST_DIR or install digitnet (digitnet data fetch: ${why})`,
+      );
     }
     fetched = path.dirname(printed.trim().split('\n')[0]);
   }
@@ -33,7 +35,9 @@ export function mnistFile(name, dir = mnistDir()) {
   const raw = path.join(dir, name);
   if (fs.existsSync(raw)) return fs.readFileSync(raw);
   if (fs.existsSync(`${raw}.gz`)) return zlib.gunzipSync(fs.readFileSync(`${raw}.gz`));
-  throw new Error(`${raw}: missing; run \`digitnet data fetch\` (or set DIGITNET_MNIST_DIR to its folder)`);
+  throw new Error(
+    `${raw}: missing; run \`digitnet data fetch\` (or set DIGITNET_MNIST_DIR to its folder)`,
+  );
 }
 
 // An IDX file of unsigned bytes with `dims` dimensions: its shape and data, every header field
@@ -42,7 +46,8 @@ export function parseIdx(bytes, name, dims) {
   const header = 4 + 4 * dims;
   if (bytes.length < header) throw new Error(`${name}: truncated IDX header`);
   const magic = bytes.readUInt32BE(0);
-  if (magic !== 0x800 + dims) throw new Error(`${name}: magic number ${magic}, expected ${0x800 + dims}`);
+  if (magic !== 0x800 + dims)
+    throw new Error(`${name}: magic number ${magic}, expected ${0x800 + dims}`);
   const shape = Array.from({ length: dims }, (_, k) => bytes.readUInt32BE(4 + 4 * k));
   const size = shape.reduce((a, b) => a * b, 1);
   if (bytes.length !== header + size) {
@@ -54,7 +59,8 @@ export function parseIdx(bytes, name, dims) {
 // 28x28 images: the pixel bytes of all of them, one image after another.
 export function imageBytes(bytes, name) {
   const { shape, data } = parseIdx(bytes, name, 3);
-  if (shape[1] !== 28 || shape[2] !== 28) throw new Error(`${name}: images of ${shape[1]}x${shape[2]}, expected 28x28`);
+  if (shape[1] !== 28 || shape[2] !== 28)
+    throw new Error(`${name}: images of ${shape[1]}x${shape[2]}, expected 28x28`);
   return data;
 }
 
@@ -64,5 +70,7 @@ export const toInput = (pixels) => Float64Array.from(pixels, (v) => v / 255);
 // Each image of an IDX file as the model's input.
 export function readInputs(bytes, name) {
   const data = imageBytes(bytes, name);
-  return Array.from({ length: data.length / 784 }, (_, k) => toInput(data.subarray(784 * k, 784 * (k + 1))));
+  return Array.from({ length: data.length / 784 }, (_, k) =>
+    toInput(data.subarray(784 * k, 784 * (k + 1))),
+  );
 }

@@ -11,16 +11,27 @@ import zlib from 'node:zlib';
 import { loadModel, preprocess } from '../src/index.js';
 import { FIXTURES, JS, argmax, maxDiff, pkg, readJSON, sha256 } from './helpers.js';
 
-const npm = (args, cwd) => execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const npm = (args, cwd) =>
+  execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 
 // The files of a .tgz as {path: Buffer}: gunzip, then 512-byte ustar headers (name, octal size).
 function untar(tgz) {
-  const tar = zlib.gunzipSync(tgz), files = {};
+  const tar = zlib.gunzipSync(tgz),
+    files = {};
   for (let at = 0; at + 512 <= tar.length && tar[at] !== 0; ) {
-    const field = (start, len) => tar.subarray(at + start, at + start + len).toString('latin1').replace(/\0.*$/s, '');
+    const field = (start, len) =>
+      tar
+        .subarray(at + start, at + start + len)
+        .toString('latin1')
+        .replace(/\0.*$/s, '');
     const size = parseInt(field(124, 12).trim(), 8);
     const name = (field(345, 155) ? `${field(345, 155)}/` : '') + field(0, 100);
-    if (field(156, 1) === '0' || field(156, 1) === '') files[name] = tar.subarray(at + 512, at + 512 + size);
+    if (field(156, 1) === '0' || field(156, 1) === '')
+      files[name] = tar.subarray(at + 512, at + 512 + size);
     at += 512 + Math.ceil(size / 512) * 512;
   }
   return files;
@@ -50,14 +61,37 @@ test('package.json: name, module type, exports, files, engines, no runtime depen
     './package.json': './package.json',
   });
   assert.equal(pkg.dependencies, undefined, 'the engine has no dependencies at run time');
-  for (const [name, version] of Object.entries(pkg.devDependencies)) assert.match(version, /^\d+\.\d+\.\d+$/, `${name} is not pinned exactly`);
+  for (const [name, version] of Object.entries(pkg.devDependencies))
+    assert.match(version, /^\d+\.\d+\.\d+$/, `${name} is not pinned exactly`);
 });
 
 test('the tarball holds the package and nothing else', () => {
-  const names = Object.keys(files).map((f) => f.replace(/^package\//, '')).sort();
-  const sources = fs.readdirSync(path.join(JS, 'src')).filter((f) => f.endsWith('.js') || f === 'kernel.wat').map((f) => `src/${f}`);
-  assert.deepEqual(names, ['LICENSE', 'README.md', 'card.json', 'index.d.ts', 'model.json', 'package.json', 'wasm.d.ts', ...sources].sort());
-  for (const f of sources) assert.deepEqual(files[`package/${f}`], fs.readFileSync(path.join(JS, f)), `${f} differs in the tarball`);
+  const names = Object.keys(files)
+    .map((f) => f.replace(/^package\//, ''))
+    .sort();
+  const sources = fs
+    .readdirSync(path.join(JS, 'src'))
+    .filter((f) => f.endsWith('.js') || f === 'kernel.wat')
+    .map((f) => `src/${f}`);
+  assert.deepEqual(
+    names,
+    [
+      'LICENSE',
+      'README.md',
+      'card.json',
+      'index.d.ts',
+      'model.json',
+      'package.json',
+      'wasm.d.ts',
+      ...sources,
+    ].sort(),
+  );
+  for (const f of sources)
+    assert.deepEqual(
+      files[`package/${f}`],
+      fs.readFileSync(path.join(JS, f)),
+      `${f} differs in the tarball`,
+    );
 });
 
 test('the packed model.json is the pinned, published weights version, byte for byte', () => {
@@ -70,17 +104,38 @@ test('the packed model.json is the pinned, published weights version, byte for b
 
   const entry = readJSON(path.join(FIXTURES, 'index.json')).weights[weightsVersion];
   assert.ok(entry, `fixtures/index.json has no weights version ${weightsVersion}`);
-  assert.equal(entry.files['model.json'].sha256, weightsSha256, 'the pin differs from fixtures/index.json');
+  assert.equal(
+    entry.files['model.json'].sha256,
+    weightsSha256,
+    'the pin differs from fixtures/index.json',
+  );
   assert.equal(entry.files['model.json'].size, packed.length);
   const published = fs.readFileSync(path.join(FIXTURES, 'weights', weightsVersion, 'model.json'));
-  assert.ok(published.equals(packed), `packed model.json differs from fixtures/weights/${weightsVersion}/model.json`);
-  assert.ok(fs.readFileSync(path.join(JS, 'model.json')).equals(packed), 'js/model.json differs from the packed one');
-  assert.equal(JSON.parse(packed).version, weightsVersion, "the file's own version is not the pinned one");
+  assert.ok(
+    published.equals(packed),
+    `packed model.json differs from fixtures/weights/${weightsVersion}/model.json`,
+  );
+  assert.ok(
+    fs.readFileSync(path.join(JS, 'model.json')).equals(packed),
+    'js/model.json differs from the packed one',
+  );
+  assert.equal(
+    JSON.parse(packed).version,
+    weightsVersion,
+    "the file's own version is not the pinned one",
+  );
   // the model card beside it (metadata.card), for training curves: the published one, too
   const card = files['package/card.json'];
   assert.equal(JSON.parse(packed).metadata.card, 'card.json');
-  assert.equal(sha256(card), entry.files['card.json'].sha256, 'packed card.json differs from fixtures/index.json');
-  assert.ok(fs.readFileSync(path.join(JS, 'card.json')).equals(card), 'js/card.json differs from the packed one');
+  assert.equal(
+    sha256(card),
+    entry.files['card.json'].sha256,
+    'packed card.json differs from fixtures/index.json',
+  );
+  assert.ok(
+    fs.readFileSync(path.join(JS, 'card.json')).equals(card),
+    'js/card.json differs from the packed one',
+  );
 });
 
 // A site that installs the tarball: no network needed (no dependencies), imports by package name.
@@ -99,15 +154,21 @@ const x = Float64Array.from(Buffer.from(process.argv[2], 'base64'), (v) => v / 2
 const rgba = new Uint8ClampedArray(100 * 100 * 4);
 for (let y = 20; y < 80; y++) for (let i = 45; i < 55; i++) rgba[(y * 100 + i) * 4 + 3] = 255;
 console.log(JSON.stringify({
-  version, info: model.info.version, sameFile: JSON.stringify(viaRequire) === JSON.stringify(weights),
-  probs: Array.from(model.predict(x)), backend: fast.loadModel(weights).info.backend,
-  fastProbs: Array.from(fast.loadModel(weights).predict(x)), drawn: Array.from(loadModel(viaRequire).predict(preprocess(rgba, 100, 100))),
+  version,
+  info: model.info.version,
+  sameFile: JSON.stringify(viaRequire) === JSON.stringify(weights),
+  probs: Array.from(model.predict(x)),
+  backend: fast.loadModel(weights).info.backend,
+  fastProbs: Array.from(fast.loadModel(weights).predict(x)),
+  drawn: Array.from(loadModel(viaRequire).predict(preprocess(rgba, 100, 100))),
 }));
 `;
 
 // Typed use of the public API; each @ts-expect-error must be an error, or tsc fails.
 const CONSUMER_TS = `
-import { loadModel, preprocess, type Classification, type Model, type ModelInfo, type ForwardResult } from '@digitnet/engine';
+import {
+  loadModel, preprocess, type Classification, type Model, type ModelInfo, type ForwardResult,
+} from '@digitnet/engine';
 import { loadModel as loadFast, type WasmModel } from '@digitnet/engine/wasm';
 import weights from '@digitnet/engine/model.json' with { type: 'json' };
 const model: Model = loadModel(weights);
@@ -142,15 +203,28 @@ export { probs, hidden, arch, acc, q, wrong, backend, asCore, top, first };
 test('a fresh project installs the tarball, imports it as a site would and predicts', () => {
   const site = path.join(tmp, 'site');
   fs.mkdirSync(site);
-  fs.writeFileSync(path.join(site, 'package.json'), JSON.stringify({ name: 'site', private: true, type: 'module' }));
+  fs.writeFileSync(
+    path.join(site, 'package.json'),
+    JSON.stringify({ name: 'site', private: true, type: 'module' }),
+  );
   npm(['install', '--offline', tarball], site);
   const installed = path.join(site, 'node_modules', '@digitnet', 'engine');
-  assert.equal(sha256(fs.readFileSync(path.join(installed, 'model.json'))), pkg.digitnet.weightsSha256);
+  assert.equal(
+    sha256(fs.readFileSync(path.join(installed, 'model.json'))),
+    pkg.digitnet.weightsSha256,
+  );
 
-  const parity = readJSON(path.join(FIXTURES, 'weights', pkg.digitnet.weightsVersion, 'parity.json'));
+  const parity = readJSON(
+    path.join(FIXTURES, 'weights', pkg.digitnet.weightsVersion, 'parity.json'),
+  );
   const c = parity.cases[0];
   fs.writeFileSync(path.join(site, 'consumer.mjs'), CONSUMER_JS);
-  const out = JSON.parse(execFileSync(process.execPath, ['--no-warnings', 'consumer.mjs', c.pixels], { cwd: site, encoding: 'utf8' }));
+  const out = JSON.parse(
+    execFileSync(process.execPath, ['--no-warnings', 'consumer.mjs', c.pixels], {
+      cwd: site,
+      encoding: 'utf8',
+    }),
+  );
   assert.equal(out.version, pkg.version);
   assert.equal(out.info, pkg.digitnet.weightsVersion);
   assert.ok(out.sameFile, 'import attributes and require load different model.json');
@@ -163,17 +237,35 @@ test('a fresh project installs the tarball, imports it as a site would and predi
   // the drawing, through the installed package, equals the same through this source tree
   const rgba = new Uint8ClampedArray(100 * 100 * 4);
   for (let y = 20; y < 80; y++) for (let i = 45; i < 55; i++) rgba[(y * 100 + i) * 4 + 3] = 255;
-  const local = loadModel(readJSON(path.join(JS, 'model.json'))).predict(preprocess(rgba, 100, 100));
+  const local = loadModel(readJSON(path.join(JS, 'model.json'))).predict(
+    preprocess(rgba, 100, 100),
+  );
   assert.deepEqual(out.drawn, Array.from(local));
 
   fs.writeFileSync(path.join(site, 'consumer.ts'), CONSUMER_TS);
-  fs.writeFileSync(path.join(site, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', resolveJsonModule: true, types: [], skipLibCheck: false },
-    files: ['consumer.ts'],
-  }));
+  fs.writeFileSync(
+    path.join(site, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2022',
+        resolveJsonModule: true,
+        types: [],
+        skipLibCheck: false,
+      },
+      files: ['consumer.ts'],
+    }),
+  );
   const tsc = path.join(JS, 'node_modules', 'typescript', 'bin', 'tsc');
   try {
-    execFileSync(process.execPath, [tsc, '-p', site], { cwd: site, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(process.execPath, [tsc, '-p', site], {
+      cwd: site,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (e) {
     assert.fail(`tsc --noEmit failed on a TypeScript consumer:\n${e.stdout}${e.stderr}`);
   }

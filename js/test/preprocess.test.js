@@ -25,7 +25,9 @@ function block(value, [x0, x1], [y0, y1], into = new Float64Array(784)) {
 
 // Steps 6-7 written out from the spec: sequential row-major sums over all 784 pixels.
 function specShift(frame) {
-  let m = 0, sx = 0, sy = 0;
+  let m = 0,
+    sx = 0,
+    sy = 0;
   for (let y = 0; y < 28; y++) {
     for (let x = 0; x < 28; x++) {
       const v = frame[y * 28 + x];
@@ -38,10 +40,14 @@ function specShift(frame) {
 }
 
 function maxDiff(a, b) {
-  let worst = 0, at = -1;
+  let worst = 0,
+    at = -1;
   for (let i = 0; i < 784; i++) {
     const d = Math.abs(a[i] - b[i]);
-    if (d > worst || Number.isNaN(d)) { worst = d; at = i; }
+    if (d > worst || Number.isNaN(d)) {
+      worst = d;
+      at = i;
+    }
   }
   return { worst, at };
 }
@@ -49,7 +55,11 @@ function maxDiff(a, b) {
 function assertFrame(got, want, what) {
   assert.ok(got instanceof Float64Array && got.length === 784, `${what}: a Float64Array(784)`);
   const { worst, at } = maxDiff(got, want);
-  assert.equal(worst, 0, `${what}: pixel (${at % 28}, ${Math.floor(at / 28)}) is ${got[at]}, expected ${want[at]}`);
+  assert.equal(
+    worst,
+    0,
+    `${what}: pixel (${at % 28}, ${Math.floor(at / 28)}) is ${got[at]}, expected ${want[at]}`,
+  );
 }
 
 // --- hand-worked cases (PREPROCESS.md, "Worked examples") ---------------------------------
@@ -88,14 +98,21 @@ test('ink formulas, in the specified operation order, for each mode', () => {
     const v = Math.min(value * 1.25, 1);
     // 400 additions of a non-dyadic value: the shift is whatever the spec's sums give
     const [dx, dy] = specShift(block(v, [4, 24], [4, 24]));
-    assertFrame(preprocess(rgba, 1, 1, { ink }), block(v, [4 + dx, 24 + dx], [4 + dy, 24 + dy]), ink);
+    assertFrame(
+      preprocess(rgba, 1, 1, { ink }),
+      block(v, [4 + dx, 24 + dx], [4 + dy, 24 + dy]),
+      ink,
+    );
   }
 });
 
 test('dark ink on white paper and light ink on black paper', () => {
   // bar 1 1 .25 .25 as black/grey-204 on white (dark) and white/grey-51 on black (light):
   // 4x1 box -> 20x5, cx 10.5 (a hair less for dark) -> dx 4, cy 13 -> dy 1
-  for (const [ink, greys] of [['dark', [0, 0, 204, 204]], ['light', [255, 255, 51, 51]]]) {
+  for (const [ink, greys] of [
+    ['dark', [0, 0, 204, 204]],
+    ['light', [255, 255, 51, 51]],
+  ]) {
     const rgba = new Uint8ClampedArray(greys.flatMap((v) => [v, v, v, 255]));
     const want = new Float64Array(784);
     greys.forEach((v, j) => {
@@ -138,7 +155,8 @@ test('Uint8Array and Uint8ClampedArray, default and explicit options agree', () 
 });
 
 test('fast enough for live drawing on a 280x280 canvas', () => {
-  const W = 280, rgba = new Uint8ClampedArray(W * W * 4);
+  const W = 280,
+    rgba = new Uint8ClampedArray(W * W * 4);
   for (let y = 0; y < W; y++) {
     for (let x = 0; x < W; x++) {
       const cover = Math.max(0, Math.min(1, 10.5 - Math.abs(Math.hypot(x - 140, y - 140) - 80)));
@@ -157,7 +175,11 @@ test('fast enough for live drawing on a 280x280 canvas', () => {
 test('every invalid argument throws an error naming the field', () => {
   const ok = new Uint8ClampedArray(4);
   const cases = [
-    [[[0, 0, 0, 255], 1, 1], TypeError, /rgba: expected a Uint8ClampedArray or Uint8Array, got Array/],
+    [
+      [[0, 0, 0, 255], 1, 1],
+      TypeError,
+      /rgba: expected a Uint8ClampedArray or Uint8Array, got Array/,
+    ],
     [[new Float32Array(4), 1, 1], TypeError, /rgba: expected .*got Float32Array/],
     [[new Int8Array(4), 1, 1], TypeError, /rgba: expected/],
     [[null, 1, 1], TypeError, /rgba: expected .*got null/],
@@ -170,7 +192,11 @@ test('every invalid argument throws an error naming the field', () => {
     [[ok, 1, Infinity], TypeError, /height: expected a positive integer/],
     [[new Uint8Array(0), 0, 1], RangeError, /width: expected a positive integer, got 0/],
     [[ok, 1, -1], RangeError, /height: expected a positive integer, got -1/],
-    [[new Uint8Array(8), 1, 1], RangeError, /rgba: expected width\*height\*4 = 4 bytes for 1x1, got 8/],
+    [
+      [new Uint8Array(8), 1, 1],
+      RangeError,
+      /rgba: expected width\*height\*4 = 4 bytes for 1x1, got 8/,
+    ],
     [[new Uint8Array(12), 2, 2], RangeError, /= 16 bytes for 2x2, got 12/],
     [[ok, 1, 1, null], TypeError, /options: expected an object, got null/],
     [[ok, 1, 1, 'dark'], TypeError, /options: expected an object, got dark/],
@@ -181,8 +207,11 @@ test('every invalid argument throws an error naming the field', () => {
     [[ok, 1, 1, { ink: 1 }], TypeError, /options.ink: expected/],
   ];
   for (const [args, type, message] of cases) {
-    assert.throws(() => preprocess(...args), (e) => e instanceof type && message.test(e.message) && e.message.startsWith('preprocess: '),
-      `preprocess(${args.map(String).join(', ')}) should throw ${type.name} matching ${message}`);
+    assert.throws(
+      () => preprocess(...args),
+      (e) => e instanceof type && message.test(e.message) && e.message.startsWith('preprocess: '),
+      `preprocess(${args.map(String).join(', ')}) should throw ${type.name} matching ${message}`,
+    );
   }
 });
 
@@ -208,7 +237,8 @@ test('reproduces every case of fixtures/preprocess/cases.json to 1e-12', () => {
     assert.notEqual(out, null, `${c.description}: got null`);
     assert.equal(c.expected.length, 784, c.description);
     const { worst: diff, at } = maxDiff(out, c.expected);
-    if (diff > worst.diff || Number.isNaN(diff)) worst = { diff, description: c.description, at, got: out[at], want: c.expected[at] };
+    if (diff > worst.diff || Number.isNaN(diff))
+      worst = { diff, description: c.description, at, got: out[at], want: c.expected[at] };
   }
   assert.ok(nulls > 0 && nulls < file.cases.length);
   assert.ok(worst.diff <= 1e-12, `worst case: ${JSON.stringify(worst)}`);

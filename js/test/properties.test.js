@@ -10,7 +10,8 @@ import { loadModel, preprocess } from '../src/index.js';
 import { makeModel, shippedModel } from './helpers.js';
 
 const numRuns = Number(process.env.FC_NUM_RUNS || 150);
-const seed = process.env.FC_SEED === undefined ? 42 : Number(process.env.FC_SEED); // fixed: the short run is the same every time
+// fixed: the short run is the same every time
+const seed = process.env.FC_SEED === undefined ? 42 : Number(process.env.FC_SEED);
 fc.configureGlobal({ numRuns, seed });
 
 // null if accepted, else the field; anything but the loader's own one-line error fails.
@@ -19,7 +20,10 @@ function verdict(source) {
     loadModel(source);
     return null;
   } catch (e) {
-    assert.ok(e instanceof TypeError || e instanceof SyntaxError || e instanceof RangeError, `${e.constructor.name}: ${e.message}`);
+    assert.ok(
+      e instanceof TypeError || e instanceof SyntaxError || e instanceof RangeError,
+      `${e.constructor.name}: ${e.message}`,
+    );
     const m = /^loadModel: ([^:\s]+): [^\n]+$/.exec(e.message);
     assert.ok(m, e.message);
     return m[1];
@@ -35,11 +39,17 @@ function paths(v, at = []) {
 
 const BASE = makeModel([784, 3, 10], { quantization: 'mixed', seed: 11 });
 const PATHS = paths(BASE);
-const damage = fc.array(fc.record({
-  path: fc.constantFrom(...PATHS),
-  value: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(784, 784.0, 1e306, 1e307, 5e-324, -0, '1.0.0\n', '1.0.１', 'AAAA', 2 ** 32)),
-  remove: fc.boolean(),
-}), { minLength: 1, maxLength: 3 });
+const damage = fc.array(
+  fc.record({
+    path: fc.constantFrom(...PATHS),
+    value: fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.constantFrom(784, 784.0, 1e306, 1e307, 5e-324, -0, '1.0.0\n', '1.0.１', 'AAAA', 2 ** 32),
+    ),
+    remove: fc.boolean(),
+  }),
+  { minLength: 1, maxLength: 3 },
+);
 
 function apply(changes) {
   const m = structuredClone(BASE);
@@ -58,76 +68,115 @@ function apply(changes) {
   return m;
 }
 
-test('loader: random damage gives its own error or a model, the same as object, text and bytes', () => {
-  fc.assert(fc.property(damage, (changes) => {
-    const m = apply(changes);
-    const text = JSON.stringify(m);
-    const got = verdict(m);
-    // -0 becomes 0 in JSON text and nothing else differs: every form gets the same verdict
-    assert.equal(verdict(text), got, 'text');
-    assert.equal(verdict(new TextEncoder().encode(text)), got, 'bytes');
-  }));
+test('loader: random damage, as object, text or bytes: its own error or a model', () => {
+  fc.assert(
+    fc.property(damage, (changes) => {
+      const m = apply(changes);
+      const text = JSON.stringify(m);
+      const got = verdict(m);
+      // -0 becomes 0 in JSON text and nothing else differs: every form gets the same verdict
+      assert.equal(verdict(text), got, 'text');
+      assert.equal(verdict(new TextEncoder().encode(text)), got, 'bytes');
+    }),
+  );
 });
 
 test('loader: any JSON value at all is refused cleanly, never crashing', () => {
-  fc.assert(fc.property(fc.jsonValue({ maxDepth: 4 }), (v) => {
-    const field = verdict(JSON.stringify(v));
-    assert.notEqual(field, null);
-  }));
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 4 }), (v) => {
+      const field = verdict(JSON.stringify(v));
+      assert.notEqual(field, null);
+    }),
+  );
 });
 
 test('loader: any bytes at all are refused cleanly', () => {
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
-    assert.notEqual(verdict(b), null);
-  }));
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
+      assert.notEqual(verdict(b), null);
+    }),
+  );
 });
 
 const model = loadModel(shippedModel());
 
 test('inputs: predict takes 784 numbers exactly when every one is in [0, 1]', () => {
-  const anyDouble = fc.oneof(fc.double({ min: 0, max: 1 }), fc.double(), fc.constantFrom(255, 1 + 2 ** -52, -Number.MIN_VALUE, -0, 1, 0));
-  fc.assert(fc.property(fc.array(fc.tuple(fc.nat(783), anyDouble), { maxLength: 4 }), (changes) => {
-    const x = new Float64Array(784).fill(0.5);
-    for (const [i, v] of changes) x[i] = v;
-    const bad = x.findIndex((v) => !(v >= 0 && v <= 1));
-    if (bad < 0) assert.equal(model.predict(x).length, 10);
-    else assert.throws(() => model.predict(x), (e) => e instanceof RangeError && e.message.startsWith(`predict: x[${bad}] is `));
-  }));
+  const anyDouble = fc.oneof(
+    fc.double({ min: 0, max: 1 }),
+    fc.double(),
+    fc.constantFrom(255, 1 + 2 ** -52, -Number.MIN_VALUE, -0, 1, 0),
+  );
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.nat(783), anyDouble), { maxLength: 4 }), (changes) => {
+      const x = new Float64Array(784).fill(0.5);
+      for (const [i, v] of changes) x[i] = v;
+      const bad = x.findIndex((v) => !(v >= 0 && v <= 1));
+      if (bad < 0) assert.equal(model.predict(x).length, 10);
+      else
+        assert.throws(
+          () => model.predict(x),
+          (e) => e instanceof RangeError && e.message.startsWith(`predict: x[${bad}] is `),
+        );
+    }),
+  );
 });
 
 // A canvas with a few strokes or pixels, any ink mode.
 const canvas = fc.record({
   width: fc.integer({ min: 1, max: 60 }),
   height: fc.integer({ min: 1, max: 60 }),
-  marks: fc.array(fc.record({ x: fc.nat(59), y: fc.nat(59), w: fc.integer({ min: 1, max: 8 }), h: fc.integer({ min: 1, max: 8 }), rgba: fc.array(fc.nat(255), { minLength: 4, maxLength: 4 }) }), { maxLength: 5 }),
+  marks: fc.array(
+    fc.record({
+      x: fc.nat(59),
+      y: fc.nat(59),
+      w: fc.integer({ min: 1, max: 8 }),
+      h: fc.integer({ min: 1, max: 8 }),
+      rgba: fc.array(fc.nat(255), { minLength: 4, maxLength: 4 }),
+    }),
+    { maxLength: 5 },
+  ),
   ink: fc.constantFrom('alpha', 'dark', 'light'),
 });
 
 function paint({ width, height, marks }, W = width, H = height, dx = 0, dy = 0) {
   const rgba = new Uint8ClampedArray(W * H * 4);
-  if (W !== width || H !== height) for (let i = 0; i < W * H; i++) rgba.set([255, 255, 255, 0], i * 4); // transparent white: no ink in any mode
+  if (W !== width || H !== height)
+    // transparent white: no ink in any mode
+    for (let i = 0; i < W * H; i++) rgba.set([255, 255, 255, 0], i * 4);
   for (const { x, y, w, h, rgba: c } of marks) {
-    for (let j = y; j < Math.min(y + h, height); j++) for (let i = x; i < Math.min(x + w, width); i++) rgba.set(c, ((j + dy) * W + i + dx) * 4);
+    for (let j = y; j < Math.min(y + h, height); j++)
+      for (let i = x; i < Math.min(x + w, width); i++) rgba.set(c, ((j + dy) * W + i + dx) * 4);
   }
   return rgba;
 }
 
 test('preprocess: null or 784 values in [0, 1], whatever is drawn', () => {
-  fc.assert(fc.property(canvas, (c) => {
-    const out = preprocess(paint(c), c.width, c.height, { ink: c.ink });
-    if (out === null) return;
-    assert.equal(out.length, 784);
-    assert.ok(out.every((v) => v >= 0 && v <= 1), 'outside [0, 1]');
-    assert.ok(out.some((v) => v > 0), 'ink found but nothing drawn');
-  }));
+  fc.assert(
+    fc.property(canvas, (c) => {
+      const out = preprocess(paint(c), c.width, c.height, { ink: c.ink });
+      if (out === null) return;
+      assert.equal(out.length, 784);
+      assert.ok(
+        out.every((v) => v >= 0 && v <= 1),
+        'outside [0, 1]',
+      );
+      assert.ok(
+        out.some((v) => v > 0),
+        'ink found but nothing drawn',
+      );
+    }),
+  );
 });
 
 test('preprocess: where the drawing sits on a larger empty canvas changes nothing', () => {
   const placed = fc.tuple(canvas, fc.nat(30), fc.nat(30), fc.nat(30), fc.nat(30));
-  fc.assert(fc.property(placed, ([c, left, top, right, bottom]) => {
-    const W = c.width + left + right, H = c.height + top + bottom;
-    const alone = preprocess(paint(c), c.width, c.height, { ink: c.ink });
-    const inside = preprocess(paint(c, W, H, left, top), W, H, { ink: c.ink });
-    assert.deepEqual(inside, alone);
-  }));
+  fc.assert(
+    fc.property(placed, ([c, left, top, right, bottom]) => {
+      const W = c.width + left + right,
+        H = c.height + top + bottom;
+      const alone = preprocess(paint(c), c.width, c.height, { ink: c.ink });
+      const inside = preprocess(paint(c, W, H, left, top), W, H, { ink: c.ink });
+      assert.deepEqual(inside, alone);
+    }),
+  );
 });

@@ -14,7 +14,10 @@ test('the core within 3 KB and the wasm entry within 4 KB, minified and gzipped'
   assert.equal(ENTRIES.wasm.budget, 4096);
   for (const name of ['core', 'wasm']) {
     const { minified, gzipped, budget } = await measure(name);
-    assert.ok(gzipped <= budget, `${name}: ${gzipped} bytes gzipped (${minified} minified), budget ${budget}`);
+    assert.ok(
+      gzipped <= budget,
+      `${name}: ${gzipped} bytes gzipped (${minified} minified), budget ${budget}`,
+    );
   }
 });
 
@@ -27,16 +30,37 @@ const BUNDLES = {
 test('each entry bundles for the browser with no imports left over', async () => {
   for (const [entry, sources] of Object.entries(BUNDLES)) {
     const out = await build({
-      entryPoints: [path.join(JS, 'src', entry)], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent', metafile: true,
+      entryPoints: [path.join(JS, 'src', entry)],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+      metafile: true,
     });
-    const inputs = Object.keys(out.metafile.inputs).map((f) => path.basename(f)).sort();
+    const inputs = Object.keys(out.metafile.inputs)
+      .map((f) => path.basename(f))
+      .sort();
     assert.deepEqual(inputs, [...sources].sort(), `the bundle of ${entry}`);
-    assert.doesNotMatch(out.outputFiles[0].text, /\bimport\s*[({'"]/, `the bundle of ${entry} still imports something`);
+    assert.doesNotMatch(
+      out.outputFiles[0].text,
+      /\bimport\s*[({'"]/,
+      `the bundle of ${entry} still imports something`,
+    );
   }
 });
 
 test('no Node-only API, no eval, in src/', () => {
-  const forbidden = [/\brequire\s*\(/, /\bprocess\./, /\bBuffer\b/, /['"]node:/, /\beval\s*\(/, /\bnew\s+Function\b/, /\bglobal\./, /__dirname|__filename/];
+  const forbidden = [
+    /\brequire\s*\(/,
+    /\bprocess\./,
+    /\bBuffer\b/,
+    /['"]node:/,
+    /\beval\s*\(/,
+    /\bnew\s+Function\b/,
+    /\bglobal\./,
+    /__dirname|__filename/,
+  ];
   for (const f of fs.readdirSync(path.join(JS, 'src'))) {
     const code = fs.readFileSync(path.join(JS, 'src', f), 'utf8').replace(/\/\/.*$/gm, '');
     for (const re of forbidden) assert.doesNotMatch(code, re, `src/${f} uses ${re}`);
@@ -44,6 +68,9 @@ test('no Node-only API, no eval, in src/', () => {
 });
 
 test('the engine core stays one screen (about 80 lines)', () => {
-  const lines = fs.readFileSync(path.join(JS, 'src', 'engine.js'), 'utf8').trimEnd().split('\n').length;
+  const lines = fs
+    .readFileSync(path.join(JS, 'src', 'engine.js'), 'utf8')
+    .trimEnd()
+    .split('\n').length;
   assert.ok(lines <= 90, `src/engine.js has ${lines} lines`);
 });

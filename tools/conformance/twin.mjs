@@ -24,17 +24,26 @@ function answer(req) {
     } catch (e) {
       const m = /^loadModel: ([^:\s]+): [^\n]+$/.exec(e.message);
       const own = e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError;
-      return m && own ? { field: m[1], message: e.message } : { crash: `${e.constructor.name}: ${e.message}` };
+      return m && own
+        ? { field: m[1], message: e.message }
+        : { crash: `${e.constructor.name}: ${e.message}` };
     }
   }
   if (req.op === 'preprocess') {
-    const out = preprocess(new Uint8ClampedArray(Buffer.from(req.rgba, 'base64')), req.width, req.height, { ink: req.ink });
+    const out = preprocess(
+      new Uint8ClampedArray(Buffer.from(req.rgba, 'base64')),
+      req.width,
+      req.height,
+      { ink: req.ink },
+    );
     return { out: out && Buffer.from(out.buffer).toString('base64') };
   }
   if (req.op === 'predict') {
     model ??= loadModel(fs.readFileSync(shipped));
     // JSON has no NaN or infinities: they come as {"float": "nan" | "inf" | "-inf"}
-    const x = req.x.map((v) => (v?.float ? { nan: NaN, inf: Infinity, '-inf': -Infinity }[v.float] : v));
+    const x = req.x.map((v) =>
+      v?.float ? { nan: NaN, inf: Infinity, '-inf': -Infinity }[v.float] : v,
+    );
     try {
       model.predict(x);
       return { ok: true };

@@ -15,7 +15,10 @@ const pinned = JSON.parse(await read('js/package.json')).digitnet.weightsVersion
 const text = await read('js/model.json');
 const { cases } = JSON.parse(await read(`fixtures/weights/${pinned}/parity.json`));
 
-for (const [entry, load] of [['core', loadModel], ['wasm', loadWasm]]) {
+for (const [entry, load] of [
+  ['core', loadModel],
+  ['wasm', loadWasm],
+]) {
   const model = load(text);
   if (entry === 'wasm' && model.info.backend !== 'wasm') {
     throw new Error(`the wasm entry runs on ${model.info.backend} in Deno`);
@@ -25,10 +28,13 @@ for (const [entry, load] of [['core', loadModel], ['wasm', loadWasm]]) {
     const x = Float64Array.from(pixels, (v) => v / 255);
     const probs = model.predict(x);
     const worst = Math.max(...c.probabilities.map((p, j) => Math.abs(p - probs[j])));
-    if (!(worst <= 1e-12)) throw new Error(`${entry}: parity digit #${c.index}: probabilities ${worst} off`);
+    if (!(worst <= 1e-12))
+      throw new Error(`${entry}: parity digit #${c.index}: probabilities ${worst} off`);
     const want = c.probabilities.indexOf(Math.max(...c.probabilities));
     const [top] = model.classify(x, 1);
-    if (top.digit !== want) throw new Error(`${entry}: parity digit #${c.index} reads ${top.digit}, not ${want}`);
+    if (top.digit !== want)
+      throw new Error(`${entry}: parity digit #${c.index} reads ${top.digit}, not ${want}`);
   }
 }
-console.log(`deno ${Deno.version.deno}: weights ${pinned}, ${cases.length} parity digits as recorded (core and wasm)`);
+const what = `${cases.length} parity digits as recorded (core and wasm)`;
+console.log(`deno ${Deno.version.deno}: weights ${pinned}, ${what}`);
