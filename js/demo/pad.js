@@ -1,7 +1,7 @@
 // The drawing pad: black round strokes on a transparent canvas, so the ink is the alpha channel.
 // One pointer at a time (mouse, touch or pen), captured so a stroke may leave the canvas.
 
-export const LINE_WIDTH = 20; // canvas pixels on a 280-pixel pad: MNIST's stroke after scaling
+const LINE_WIDTH = 20; // canvas pixels on a 280-pixel pad: MNIST's stroke after scaling
 
 export function createPad(canvas, onChange) {
   const ctx = canvas.getContext('2d', { willReadFrequently: true });

@@ -4,7 +4,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel } from '../src/index.js';
-import { argmax, mnistFile, parseIdx, sha256, shippedModel, toInput } from './helpers.js';
+import {
+  TEST_IMAGES,
+  TEST_LABELS,
+  argmax,
+  mnistFile,
+  parseIdx,
+  sha256,
+  shippedModel,
+  toInput,
+} from './helpers.js';
 
 test('shipped weights: MNIST test accuracy equals metadata.int8Accuracy exactly', () => {
   const json = shippedModel();
@@ -12,7 +21,7 @@ test('shipped weights: MNIST test accuracy equals metadata.int8Accuracy exactly'
   assert.equal(typeof metadata.int8Accuracy, 'number', 'the shipped model records no int8Accuracy');
 
   const files = {};
-  for (const name of ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) {
+  for (const name of [TEST_IMAGES, TEST_LABELS]) {
     files[name] = mnistFile(name);
     // The model card names the data it was measured on; other data cannot reproduce it.
     const want = metadata.dataSha256?.[name];
@@ -23,8 +32,8 @@ test('shipped weights: MNIST test accuracy equals metadata.int8Accuracy exactly'
         `${name}: not the file the shipped model was evaluated on`,
       );
   }
-  const images = parseIdx(files['t10k-images-idx3-ubyte'], 't10k-images', 3);
-  const labels = parseIdx(files['t10k-labels-idx1-ubyte'], 't10k-labels', 1);
+  const images = parseIdx(files[TEST_IMAGES], TEST_IMAGES, 3);
+  const labels = parseIdx(files[TEST_LABELS], TEST_LABELS, 1);
   assert.deepEqual(images.shape, [10000, 28, 28]);
   assert.deepEqual(labels.shape, [10000]);
 

@@ -5,12 +5,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as core from '../src/index.js';
 import * as wasm from '../src/wasm.js';
-import { makeModel, mnistFile, parseIdx, shippedModel, toBase64, toInput } from './helpers.js';
+import {
+  TEST_IMAGES,
+  imageBytes,
+  makeModel,
+  mnistFile,
+  shippedModel,
+  toBase64,
+  toInput,
+} from './helpers.js';
 
 const ENTRIES = { core, wasm };
 let images;
 const digit = (k) => {
-  images ??= parseIdx(mnistFile('t10k-images-idx3-ubyte'), 't10k-images', 3).data;
+  images ??= imageBytes(mnistFile(TEST_IMAGES), TEST_IMAGES);
   return toInput(images.subarray(784 * k, 784 * (k + 1)));
 };
 

@@ -19,7 +19,14 @@ export const readJSON = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
 export const shippedModel = () => readJSON(path.join(JS, 'model.json'));
 
 // MNIST's files, one reader for the tests, benchmarks, parity and e2e (test/mnist.js).
-export { mnistDir, mnistFile, parseIdx, toInput } from './mnist.js';
+export {
+  TEST_IMAGES,
+  TEST_LABELS,
+  imageBytes,
+  mnistFile,
+  parseIdx,
+  toInput,
+} from './mnist.js';
 
 // A small deterministic PRNG (mulberry32): synthetic models and inputs, the same every run.
 export function rng(seed) {

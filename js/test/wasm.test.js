@@ -21,9 +21,10 @@ import {
 import {
   FIXTURES,
   JS,
+  TEST_IMAGES,
+  imageBytes,
   makeModel,
   mnistFile,
-  parseIdx,
   reference,
   rng,
   shippedModel,
@@ -89,7 +90,7 @@ test("the kernel runs here, and info is the core's plus the backend", () => {
 test("the published weights: the core's bits on MNIST test digits and parity digits", () => {
   const fast = wasm.loadModel(shippedModel()),
     slow = core.loadModel(shippedModel());
-  const { data } = parseIdx(mnistFile('t10k-images-idx3-ubyte'), 't10k-images', 3);
+  const data = imageBytes(mnistFile(TEST_IMAGES), TEST_IMAGES);
   for (let k = 0; k < 2000; k++)
     assertSameForward(
       fast,
