@@ -98,10 +98,10 @@ export function preprocess(rgba, width, height, options = {}) {
   }
   const img = new Float64Array(th * tw);
   for (let n = 0; n < wy.length; n += 3) {
-    const m = wy[n] * tw,
-      k = wy[n + 1] * tw,
+    const m = wy[n],
+      k = wy[n + 1],
       wt = wy[n + 2];
-    for (let i = 0; i < tw; i++) img[m + i] += wt * rows[k + i];
+    for (let i = 0; i < tw; i++) img[m * tw + i] += wt * rows[k * tw + i];
   }
 
   // 5-6. Gain and clamp; placement at floor((28 - size) / 2); centre of mass, summed row-major.
@@ -125,12 +125,14 @@ export function preprocess(rgba, width, height, options = {}) {
   const dx = Math.floor(14 - sx / mass + 0.5),
     dy = Math.floor(14 - sy / mass + 0.5);
   const out = new Float64Array(784);
+  // img's row m lands on the frame's row `row` = top + m + dy, its column i on column `col` =
+  // left + i + dx (Python's x, y are where img's pixel (0, 0) lands: col = x + i, row = y + m).
   for (let m = 0; m < th; m++) {
-    const y = top + m + dy;
-    if (y < 0 || y > 27) continue;
+    const row = top + m + dy;
+    if (row < 0 || row > 27) continue;
     for (let i = 0; i < tw; i++) {
-      const x = left + i + dx;
-      if (x >= 0 && x < 28) out[y * 28 + x] = img[m * tw + i];
+      const col = left + i + dx;
+      if (col >= 0 && col < 28) out[row * 28 + col] = img[m * tw + i];
     }
   }
   return out;
