@@ -14,17 +14,18 @@ import { loadModel } from '../src/index.js';
 import { loadModel as loadWasm } from '../src/wasm.js';
 import { baseline } from './original.js';
 import { median } from './stats.js';
+import { argmax } from '../test/helpers.js';
 import { TEST_IMAGES, mnistDir, readInputs } from '../test/mnist.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-// The images file, or its folder; by default the folder nox hands in (test/mnist.js).
-let imagesPath = process.argv[2] || mnistDir();
-if (fs.statSync(imagesPath, { throwIfNoEntry: false })?.isDirectory())
-  imagesPath = path.join(imagesPath, TEST_IMAGES);
 const modelPath = process.argv[3] || path.join(here, '..', 'model.json');
 
+// The images file, or its folder; by default the folder nox hands in (test/mnist.js).
 let images;
 try {
+  let imagesPath = process.argv[2] || mnistDir();
+  if (fs.statSync(imagesPath, { throwIfNoEntry: false })?.isDirectory())
+    imagesPath = path.join(imagesPath, TEST_IMAGES);
   images = readInputs(fs.readFileSync(imagesPath), imagesPath);
 } catch (e) {
   console.error(`engine.bench.js: ${e.message}`); // one line: a missing or malformed file
@@ -80,9 +81,7 @@ for (let r = 0; r < WARMUP + ROUNDS; r++) {
 }
 let agree = 0;
 for (const x of images) {
-  const p = model.predict(x),
-    q = slow(x);
-  if (p.indexOf(Math.max(...p)) === q.indexOf(Math.max(...q))) agree++;
+  if (model.classify(x, 1)[0].digit === argmax(slow(x))) agree++;
 }
 
 const us = Object.fromEntries(names.map((n) => [n, median(times[n])]));

@@ -13,7 +13,8 @@ import { chromium } from 'playwright-core';
 import { loadModel } from '../src/index.js';
 import { ROOT, startServer } from './server.mjs';
 import { DRAWINGS, strokePoints } from './strokes.mjs';
-import { TEST_IMAGES, imageBytes, mnistFile } from '../test/mnist.js';
+import { argmax } from '../test/helpers.js';
+import { TEST_IMAGES, imageBytes, mnistFile, toInput } from '../test/mnist.js';
 
 const OUT = resolve(ROOT, '..', 'artifacts', 'e2e');
 const MODEL = resolve(process.env.DIGITNET_MODEL || join(ROOT, 'model.json'));
@@ -196,7 +197,7 @@ function record(name, expected, { views, ...s }) {
   });
   s.hidden.forEach((h, k) => {
     const px = views[`hidden${k}`],
-      top = h.indexOf(Math.max(...h));
+      top = argmax(h);
     assert.equal(px.length, 4 * h.length, `${name}: hidden${k} view has a square per unit`);
     assert.deepEqual(rgbaAt(px, top), HOTTEST, `${name}: hidden${k} view, most active unit ${top}`);
     h.forEach((a, i) => {
@@ -563,10 +564,7 @@ function runBothEntries() {
 async function assertLogitsAsNode(out, images) {
   const model = loadModel(await readFile(MODEL));
   out.logits.forEach((l, k) => {
-    const want = Array.from(
-      model.forward(Float64Array.from(images.subarray(784 * k, 784 * (k + 1)), (v) => v / 255))
-        .logits,
-    );
+    const want = Array.from(model.forward(toInput(images.subarray(784 * k, 784 * (k + 1)))).logits);
     assert.deepEqual(l, want, `test digit #${k}: logits in Chromium vs Node`);
   });
 }

@@ -7,6 +7,7 @@ import * as core from '../src/index.js';
 import * as wasm from '../src/wasm.js';
 import {
   TEST_IMAGES,
+  argmax,
   imageBytes,
   makeModel,
   mnistFile,
@@ -38,7 +39,7 @@ for (const [name, entry] of Object.entries(ENTRIES)) {
       assert.equal(top.length, 3, 'k defaults to 3');
       assert.deepEqual(top, expected(p, 3));
       assert.deepEqual(model.classify(x, 10), expected(p, 10));
-      assert.equal(top[0].digit, p.indexOf(Math.max(...p)), 'the first is the argmax');
+      assert.equal(top[0].digit, argmax(p), 'the first is the argmax');
       for (const { digit: d, probability } of model.classify(x, 10))
         assert.ok(Object.is(probability, p[d]));
     }
