@@ -67,8 +67,8 @@ def main() -> None:
         "name": args.name,
         "seed": args.seed,
         "overrides": json.loads(args.overrides),
-        "val": history[-1]["test_accuracy"],
-        "val_curve": [h["test_accuracy"] for h in history],
+        "val": history[-1]["testAccuracy"],
+        "val_curve": [h["testAccuracy"] for h in history],
         "wall": round(wall, 1),
         "aug_s_per_epoch": round(augmentation_seconds(recipe, ds.train.images), 3),
         "suite_val": {

@@ -34,23 +34,20 @@ def training_tables(train: dict) -> list[str]:
         f"  {'recipe':<10}{'seed':>5}{'test acc':>10}{'wall s':>9}{'to 98.2%':>10}{'to 99.0%':>10}"
     )
     for r in runs:
-        to = [
-            ("never" if r[k] is None else f"{r[k]:.1f}")
-            for k in ("seconds_to_98_2", "seconds_to_99_0")
-        ]
+        to = [("never" if v is None else f"{v:.1f}") for v in r["secondsTo"].values()]
         lines.append(
-            f"  {r['recipe']:<10}{r['seed']:>5}{r['test_accuracy']:>10.2%}"
-            f"{r['wall_seconds']:>9.1f}{to[0]:>10}{to[1]:>10}"
+            f"  {r['recipe']:<10}{r['seed']:>5}{r['testAccuracy']:>10.2%}"
+            f"{r['wallSeconds']:>9.1f}{to[0]:>10}{to[1]:>10}"
         )
     ours = [r for r in runs if r["recipe"] == "default"]
-    accs = [r["test_accuracy"] for r in ours]
-    walls = [r["wall_seconds"] for r in ours]
+    accs = [r["testAccuracy"] for r in ours]
+    walls = [r["wallSeconds"] for r in ours]
     lines.append(
         f"  default over {len(ours)} seeds: mean {sum(accs) / len(accs):.2%}, "
         f"min {min(accs):.2%}, max {max(accs):.2%}; wall {min(walls):.0f}-{max(walls):.0f} s"
     )
     lines.append("augmentation, seconds per epoch of 60,000 digits")
-    lines += [f"  {k:<44}{v:>7.3f}" for k, v in train["augmentation_seconds_per_epoch"].items()]
+    lines += [f"  {k:<44}{v:>7.3f}" for k, v in train["augmentationSecondsPerEpoch"].items()]
     names = list(train["robustness"])
     lines.append("robustness suite (test digits)" + "".join(f"{n:>26}" for n in names))
     first = train["robustness"][names[0]]
@@ -65,14 +62,14 @@ def training_rows(train: dict) -> list[tuple]:
     and its mean accuracy over the seeds, against the original recipe."""
     orig = next(r for r in train["runs"] if r["recipe"] == "original")
     seeds = sorted(
-        (r for r in train["runs"] if r["recipe"] == "default"), key=lambda r: r["wall_seconds"]
+        (r for r in train["runs"] if r["recipe"] == "default"), key=lambda r: r["wallSeconds"]
     )
     ours = seeds[len(seeds) // 2]
-    mean = sum(r["test_accuracy"] for r in seeds) / len(seeds)
-    t_ours, t_orig = ours["seconds_to_98_2"], orig["seconds_to_98_2"]
+    mean = sum(r["testAccuracy"] for r in seeds) / len(seeds)
+    t_ours, t_orig = ours["secondsTo"]["98.2%"], orig["secondsTo"]["98.2%"]
     return [
-        ("training wall time (s)", ours["wall_seconds"], orig["wall_seconds"], None),
-        ("float test accuracy", mean, orig["test_accuracy"], None),
+        ("training wall time (s)", ours["wallSeconds"], orig["wallSeconds"], None),
+        ("float test accuracy", mean, orig["testAccuracy"], None),
         ("time to 98.2 % (s)", t_ours, t_orig, t_orig / t_ours if t_ours and t_orig else None),
         (
             "accuracy, 3 px shift",
