@@ -9,26 +9,14 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
 import { loadModel } from '../src/index.js';
-import { ROOT, startServer } from './server.mjs';
+import { ROOT, launchChromium, startServer } from './server.mjs';
 import { DRAWINGS, strokePoints } from './strokes.mjs';
 import { argmax } from '../test/helpers.js';
 import { TEST_IMAGES, imageBytes, mnistFile, toInput } from '../test/mnist.js';
 
 const OUT = resolve(ROOT, '..', 'artifacts', 'e2e');
 const MODEL = resolve(process.env.DIGITNET_MODEL || join(ROOT, 'model.json'));
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 let server, browser, page;
 const problems = { console: [], failed: [], offsite: [] };
 const results = [];
@@ -40,7 +28,7 @@ before(async () => {
   await rm(OUT, { recursive: true, force: true }); // a stale results.json must not pass
   await mkdir(OUT, { recursive: true });
   server = await startServer({ model: MODEL });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  browser = await launchChromium();
   page = await openPage({ viewport: { width: 1100, height: 900 }, deviceScaleFactor: 1 });
 });
 

@@ -1,10 +1,11 @@
-// The e2e tests' server is the demo's own: js/demo/serve.py, the script `nox -s demo` runs,
-// started on 127.0.0.1 and a free port (python3, or $PYTHON). `model` (a path) replaces the
-// pinned js/model.json, to try other weights on the same page; /card.json, the model card,
-// comes from beside it.
+// The e2e tests' server and browser. The server is the demo's own: js/demo/serve.py, the
+// script `nox -s demo` runs, started on 127.0.0.1 and a free port (python3, or $PYTHON).
+// `model` (a path) replaces the pinned js/model.json, to try other weights on the same page;
+// /card.json, the model card, comes from beside it.
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const SERVE = join(ROOT, 'demo', 'serve.py');
@@ -39,4 +40,19 @@ export function startServer({ model = join(ROOT, 'model.json') } = {}) {
       });
     });
   });
+}
+
+// Debian's Chromium ($CHROMIUM, else /usr/bin/chromium: never a downloaded browser), headless.
+export function launchChromium() {
+  const args = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ];
+  const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+  return chromium.launch({ executablePath, args, headless: true });
 }

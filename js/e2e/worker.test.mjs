@@ -10,21 +10,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { loadModel } from '../src/index.js';
 import { toInput } from '../test/mnist.js';
-import { ROOT, startServer } from './server.mjs';
-
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { ROOT, launchChromium, startServer } from './server.mjs';
 
 // The worker: a module script that imports the engine from the server's /src/ as a page would.
 // The server serves only the demo's files, so the browser is handed this one at /e2e-worker.js.
@@ -52,7 +40,7 @@ const consoleErrors = [];
 
 before(async () => {
   server = await startServer();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  browser = await launchChromium();
   const context = await browser.newContext();
   await context.route('**/*', (route) => {
     const url = route.request().url();
