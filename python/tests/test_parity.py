@@ -9,9 +9,11 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import parity_check as parity
 import pytest
 
-from digitnet import load_model, parity
+from digitnet import load_model
+from digitnet import parity as entry_point
 
 ROOT = Path(__file__).resolve().parents[2]
 MUTANTS = re.findall(r"^  '([a-z0-9-]+)': \{", (ROOT / "js/parity/mutants.mjs").read_text(), re.M)
@@ -120,7 +122,14 @@ def test_logits_in_a_parity_file_are_checked_exactly(tmp_path, nudge):
 
 
 def test_outside_a_checkout_it_says_it_needs_the_repository(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(parity, "ROOT", tmp_path)  # where an installed package would look
-    assert parity.main([]) == 2
+    """The package's entry point runs the harness from a checkout; installed on its own (no
+    tools/parity beside it), it says so in one line."""
+    monkeypatch.setattr(entry_point, "HARNESS", tmp_path / "tools/parity/parity_check.py")
+    assert entry_point.main([]) == 2
     err = capsys.readouterr().err.strip()
     assert "needs the digitnet repository" in err and "\n" not in err
+
+
+def test_from_a_checkout_the_entry_point_runs_the_harness(tmp_path, capsys):
+    assert entry_point.main(["--fixtures", str(tmp_path)]) == 2  # the harness's own verdict
+    assert "PARITY FAILED" in capsys.readouterr().err
