@@ -12,6 +12,7 @@ import {
   renderConfusion,
   renderCurves,
   renderFacts,
+  renderRobustness,
   renderShift,
 } from './views.js';
 
@@ -115,6 +116,7 @@ async function start() {
   renderCurves($('curves'), card.history, card.note);
   renderConfusion($('confusion'), info.metadata.confusion);
   renderShift($('shift'), info.metadata.shiftRobustness, info.int8Accuracy);
+  renderRobustness($('robustness'), info.metadata.robustness);
   gzipSize(bytes).then((n) => {
     if (n)
       facts['Size on the wire'].append(

@@ -315,3 +315,46 @@ export function renderShift(table, shift, int8Accuracy) {
     ),
   );
 }
+
+// The robustness suite of the model card (FORMAT.md): int8 accuracy on test digits under each
+// fixed transform, the worst last. Files before 1.1.0 carry only the shifts (shown above).
+const TRANSFORMS = {
+  shift2: 'shifted 2 px',
+  shift3: 'shifted 3 px',
+  shift4: 'shifted 4 px',
+  rotateMinus20: 'rotated 20° clockwise',
+  rotateMinus10: 'rotated 10° clockwise',
+  rotate10: 'rotated 10° counter-clockwise',
+  rotate20: 'rotated 20° counter-clockwise',
+  scale80: 'scaled to 0.8',
+  scale120: 'scaled to 1.2',
+  thinning: 'thinner strokes (3x3 erosion)',
+  thickening: 'thicker strokes (3x3 dilation)',
+  elastic: 'elastic distortion',
+  worst: 'the worst of these',
+};
+
+export function renderRobustness(table, suite) {
+  if (!suite || typeof suite !== 'object') {
+    table.append(el('caption', { textContent: 'No robustness suite in this model file.' }));
+    return;
+  }
+  table.append(
+    el('caption', { textContent: 'int8 accuracy on the MNIST test digits, transformed.' }),
+  );
+  const head = el(
+    'tr',
+    {},
+    el('th', { scope: 'col', textContent: 'Test digits' }),
+    el('th', { scope: 'col', textContent: 'Accuracy' }),
+  );
+  const rows = Object.entries(suite).map(([k, v]) =>
+    el(
+      'tr',
+      {},
+      el('th', { scope: 'row', textContent: TRANSFORMS[k] ?? k }),
+      el('td', { textContent: num(v) ? percent(v, 1) : '–' }),
+    ),
+  );
+  table.append(el('thead', {}, head), el('tbody', {}, ...rows));
+}

@@ -363,6 +363,7 @@ test('the model card shows the metadata', async () => {
       [...tr.querySelectorAll('td')].map((td) => Number(td.textContent)),
     ),
     shift: [...document.querySelectorAll('#shift tbody tr')].map((tr) => tr.textContent),
+    robustness: [...document.querySelectorAll('#robustness tbody td')].map((td) => td.textContent),
     info: window.digitnet.info,
     bytes: window.digitnet.modelBytes,
   }));
@@ -391,6 +392,13 @@ test('the model card shows the metadata', async () => {
       ([k, v]) => `${k}${(v * 100).toFixed(1)} %`,
     ),
     'shift robustness: 0, 2, 3, 4 px',
+  );
+  const suite = Object.values(card.info.metadata.robustness ?? {});
+  assert.ok(suite.length >= 13, 'the pinned weights carry the robustness suite');
+  assert.deepEqual(
+    card.robustness,
+    suite.map((v) => `${(v * 100).toFixed(1)} %`),
+    'robustness suite, as in the card',
   );
   await page.screenshot({ path: join(OUT, 'page.png'), fullPage: true });
 });
