@@ -102,6 +102,12 @@ def main() -> None:
             ort["ortMedianUs"],
             ort["ratio"],
         ),
+        (
+            "wasm entry vs ort-web",
+            ort["wasmMedianUs"],
+            ort["ortMedianUs"],
+            ort["wasmRatio"],
+        ),
         ("loadModel (ms)", engine["loadModelMs"], None, None),
     ]
     print("\n".join(training_tables(train)))
