@@ -191,3 +191,14 @@ def test_recorded_hashes_are_these_transforms():
     imgs[:, 5:23, 4:24] = rng.integers(0, 256, (64, 18, 20))
     for name, transform in robustness.TRANSFORMS.items():
         assert hashlib.sha256(transform(imgs).tobytes()).hexdigest()[:16] == RECORDED[name], name
+
+
+def test_without_the_suite_only_the_shifts_are_computed():
+    """What verify recomputes for versions published before the suite: the same shift figures."""
+    rng = np.random.default_rng(3)
+    images = rng.integers(0, 256, (50, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, 50)
+    classify = lambda imgs: imgs.reshape(len(imgs), -1).argmax(1) % 10  # noqa: E731
+    full = robustness.accuracies(classify, images, labels)
+    shifts = robustness.accuracies(classify, images, labels, ["shift2", "shift3", "shift4"])
+    assert shifts == {k: full[k] for k in ("shift2", "shift3", "shift4")}

@@ -104,10 +104,11 @@ def parity_document(model: reference.Model, data: Dataset) -> dict:
     }
 
 
-def measured(model: reference.Model, test: Split) -> dict:
-    """What `metadata` records of the int8 model's behaviour on the test set. Digits are read from
-    the exact logits, so `digitnet verify` recomputes the same values on any machine."""
-    result = evaluate(lambda images: conformance.digits(model, images), test)
+def measured(model: reference.Model, test: Split, suite: bool = True) -> dict:
+    """What `metadata` records of the int8 model's behaviour on the test set (without `suite`,
+    what versions before 1.1.0 record). Digits are read from the exact logits, so `digitnet
+    verify` recomputes the same values on any machine."""
+    result = evaluate(lambda images: conformance.digits(model, images), test, suite)
     rounded = lambda accuracies: {k: round(v, 4) for k, v in accuracies.items()}  # noqa: E731
     out = {
         "int8Accuracy": result["accuracy"],
