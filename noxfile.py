@@ -168,7 +168,7 @@ def bench(session: nox.Session) -> None:
     session.run("digitnet", "data", "fetch")
     session.run("python", "bench/report.py")
     # the same runtimes in headless Chromium, on the ONNX graph report.py wrote
-    chrome = {"CHROMIUM": chromium(session)}
+    chrome = {"CHROMIUM": chromium(session), **mnist_env(session)}
     out = ["--out", "artifacts/bench-chromium.json", "artifacts/digitnet-mlp.onnx"]
     session.run("node", "bench/ort/browser.mjs", *out, external=True, env=chrome)
 

