@@ -6,32 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { loadModel } from '../src/index.js';
-import { FIXTURES, JS, readJSON } from './helpers.js';
+import { documentBytes, FIXTURES, JS, readJSON, verdict } from './helpers.js';
 
 const FILE = path.join(FIXTURES, 'conformance', 'model-cases.json');
 const { cases } = readJSON(FILE);
-
-export const documentBytes = (c) =>
-  'document' in c
-    ? new TextEncoder().encode(c.document)
-    : Uint8Array.from(c.documentBytes, (ch) => ch.charCodeAt(0));
-
-// null if loadModel accepts `source`, else the field its error names; any other throw fails.
-export function verdict(source) {
-  try {
-    loadModel(source);
-    return null;
-  } catch (e) {
-    assert.ok(
-      e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError,
-      `${e.constructor.name}: ${e.message}`,
-    );
-    const m = /^loadModel: ([^:\s]+): [^\n]+$/.exec(e.message);
-    assert.ok(m, `not "loadModel: <field>: <one line>": ${e.message}`);
-    return m[1];
-  }
-}
 
 function forms(c) {
   const bytes = documentBytes(c);

@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadModel } from '../src/index.js';
 
 export const JS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const ROOT = path.resolve(JS, '..');
@@ -13,6 +14,29 @@ export const pkg = JSON.parse(fs.readFileSync(path.join(JS, 'package.json'), 'ut
 
 export const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
 export const readJSON = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
+
+// A conformance case's document as bytes (`documentBytes` holds one character per byte).
+export const documentBytes = (c) =>
+  'document' in c
+    ? new TextEncoder().encode(c.document)
+    : Uint8Array.from(c.documentBytes, (ch) => ch.charCodeAt(0));
+
+// null if loadModel accepts `source`, else the field its error names; any other throw fails:
+// the loader's errors are TypeError/RangeError/SyntaxError, one line, `loadModel: <field>: ...`.
+export function verdict(source) {
+  try {
+    loadModel(source);
+    return null;
+  } catch (e) {
+    assert.ok(
+      e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError,
+      `${e.constructor.name}: ${e.message}`,
+    );
+    const m = /^loadModel: ([^:\s]+): [^\n]+$/.exec(e.message);
+    assert.ok(m, `not "loadModel: <field>: <one line>": ${e.message}`);
+    return m[1];
+  }
+}
 
 // The committed copy the package ships as @digitnet/engine/model.json, parsed afresh each call
 // so a test may mutate it.

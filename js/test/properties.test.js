@@ -7,28 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { loadModel, preprocess } from '../src/index.js';
-import { makeModel, shippedModel } from './helpers.js';
+import { makeModel, shippedModel, verdict } from './helpers.js';
 
 const numRuns = Number(process.env.FC_NUM_RUNS || 150);
 // fixed: the short run is the same every time
 const seed = process.env.FC_SEED === undefined ? 42 : Number(process.env.FC_SEED);
 fc.configureGlobal({ numRuns, seed });
-
-// null if accepted, else the field; anything but the loader's own one-line error fails.
-function verdict(source) {
-  try {
-    loadModel(source);
-    return null;
-  } catch (e) {
-    assert.ok(
-      e instanceof TypeError || e instanceof SyntaxError || e instanceof RangeError,
-      `${e.constructor.name}: ${e.message}`,
-    );
-    const m = /^loadModel: ([^:\s]+): [^\n]+$/.exec(e.message);
-    assert.ok(m, e.message);
-    return m[1];
-  }
-}
 
 // Every path inside a JSON value (keys and indices), long arrays sampled at both ends.
 function paths(v, at = []) {

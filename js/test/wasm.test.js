@@ -19,6 +19,7 @@ import {
   mutantKernelsText,
 } from '../scripts/build-wasm.js';
 import {
+  documentBytes,
   FIXTURES,
   JS,
   TEST_IMAGES,
@@ -31,11 +32,6 @@ import {
   toInput,
 } from './helpers.js';
 
-// As test/conformance.test.js reads a case (importing it would run its tests here too).
-const documentBytes = (c) =>
-  'document' in c
-    ? new TextEncoder().encode(c.document)
-    : Uint8Array.from(c.documentBytes, (ch) => ch.charCodeAt(0));
 const WASM_URL = pathToFileURL(path.join(JS, 'src', 'wasm.js')).href;
 
 // Object.is element by element: +0 and -0 differ, NaN equals NaN; the first difference named.

@@ -93,16 +93,7 @@ def read_metrics(run: Path) -> dict:
     """A run's metrics.json, which must be a JSON object. Runs trained before the keys became
     camelCase wrote snake_case ones (test_accuracy, history's train_accuracy, the recipe's
     batch_size): they are read as camelCase, so those runs still export."""
-    path = run / METRICS
-    try:
-        meta = json.loads(path.read_bytes().decode("utf-8"))
-    except OSError as e:
-        raise DigitnetError(f"{path}: unreadable ({e.strerror})") from None
-    except (ValueError, RecursionError) as e:  # bad UTF-8 or JSON; nesting deeper than Python's
-        raise DigitnetError(f"{path}: not valid JSON ({str(e) or type(e).__name__})") from None
-    if not isinstance(meta, dict):
-        raise DigitnetError(f"{path}: expected a JSON object, got {type(meta).__name__}")
-    meta = camel_keys(meta)
+    meta = camel_keys(storage.read_json_object(run / METRICS))
     if isinstance(meta.get("recipe"), dict):
         meta["recipe"] = camel_keys(meta["recipe"])
     if isinstance(meta.get("history"), list):

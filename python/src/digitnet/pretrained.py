@@ -11,7 +11,7 @@ from __future__ import annotations
 from importlib import resources
 
 from .errors import DigitnetError
-from .reference import SEMVER, Model, load_model
+from .reference import Model, is_version, load_model
 
 
 def _weights():
@@ -30,7 +30,7 @@ def bundled_versions() -> list[str]:
     found = [
         entry.name
         for entry in folder.iterdir()
-        if SEMVER.fullmatch(entry.name) and (entry / "model.json").is_file()
+        if is_version(entry.name) and (entry / "model.json").is_file()
     ]
     return sorted(found, key=_key)
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from . import reference
 from .errors import DigitnetError
-from .storage import fsync_folder, sha256, umask, write_atomic
+from .storage import fsync_folder, read_json_object, sha256, umask, write_atomic
 
 INDEX = "index.json"
 CARD = "card.json"
@@ -41,11 +41,8 @@ def read_index(dest: Path) -> dict:
     path = dest / INDEX
     if not path.exists():
         return {"format": "digitnet-index", "formatVersion": 1, "weights": {}}
-    try:
-        index = json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, UnicodeDecodeError, RecursionError, json.JSONDecodeError) as e:
-        raise DigitnetError(f"{path}: unreadable index ({type(e).__name__}: {e})") from None
-    if not isinstance(index, dict) or not isinstance(index.get("weights"), dict):
+    index = read_json_object(path)
+    if not isinstance(index.get("weights"), dict):
         raise DigitnetError(f"{path}: weights: expected an object of versions")
     return index
 
@@ -98,7 +95,7 @@ def prepare(dest: Path, version: str) -> tuple[list[str], bool]:
     """Before any work: clean up after killed exports, and refuse a published version. Returns a
     line for each thing cleaned up, and whether that completed `version` itself (a killed run of
     this same export had written it whole): then there is nothing left to do."""
-    if not reference.SEMVER.fullmatch(version) or not version.isascii():
+    if not reference.is_version(version):
         raise DigitnetError(f"--version: {version!r} is not semver X.Y.Z")
     if dest.exists() and not dest.is_dir():
         raise DigitnetError(f"--dest {dest}: not a folder")

@@ -26,6 +26,11 @@ SEMVER = re.compile(r"(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*)){2}")
 MAX_DEPTH = 64  # arrays and objects nested in a model file, the file itself being level 1
 
 
+def is_version(v) -> bool:
+    """An ASCII X.Y.Z version string (SEMVER's [0-9] is ASCII; fullmatch refuses a newline)."""
+    return isinstance(v, str) and SEMVER.fullmatch(v) is not None
+
+
 @dataclass(frozen=True)
 class Layer:
     weights: np.ndarray  # (inputs, outputs) float64, dequantized
@@ -262,7 +267,7 @@ def validate(doc) -> list[Layer]:
         doc,
         "version",
         "",
-        lambda v: isinstance(v, str) and SEMVER.fullmatch(v) is not None,
+        is_version,
         "an ASCII X.Y.Z version",
     )
     get(doc, "metadata", "", lambda v: isinstance(v, dict), "an object")

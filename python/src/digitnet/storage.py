@@ -4,13 +4,30 @@ everyone the user's umask allows (not mkstemp's 0600), and hashed the one way th
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
 
+from .errors import DigitnetError
+
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def read_json_object(path: Path) -> dict:
+    """A JSON file that must hold an object: strict UTF-8, any nesting Python can parse; every
+    failure is a DigitnetError naming the file (never a traceback)."""
+    try:
+        doc = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as e:
+        raise DigitnetError(f"{path}: unreadable ({e.strerror})") from None
+    except (ValueError, RecursionError) as e:  # bad UTF-8 or JSON; nesting deeper than Python's
+        raise DigitnetError(f"{path}: not valid JSON ({str(e) or type(e).__name__})") from None
+    if not isinstance(doc, dict):
+        raise DigitnetError(f"{path}: expected a JSON object, got {type(doc).__name__}")
+    return doc
 
 
 def umask() -> int:

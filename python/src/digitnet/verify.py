@@ -24,7 +24,7 @@ from .errors import DigitnetError
 from .export import PARITY_FORMAT, measured
 from .publish import CARD, INDEX, SUMMARY, read_index
 from .publish import VERSION_FILES as FILES
-from .storage import sha256
+from .storage import read_json_object, sha256
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
 METRICS_SKIPPED = (
@@ -45,10 +45,6 @@ def verify(dest: Path, data_dir: str | None = None) -> list[str]:
     return lines
 
 
-def is_version(name: str) -> bool:
-    return name.isascii() and reference.SEMVER.fullmatch(name) is not None
-
-
 def published_versions(dest: Path, index: dict) -> list[str]:
     """The index's versions, which must match the version folders one for one."""
     where = dest / INDEX
@@ -56,7 +52,7 @@ def published_versions(dest: Path, index: dict) -> list[str]:
     if not versions:
         raise DigitnetError(f"{where}: no published versions")
     for v in versions:
-        if not is_version(v):
+        if not reference.is_version(v):
             raise DigitnetError(f"{where}: version key {v!r} is not an ASCII X.Y.Z version")
         if not (dest / "weights" / v).is_dir():
             raise DigitnetError(f"{dest / 'weights' / v}: missing (listed in {INDEX})")
@@ -126,16 +122,6 @@ def check_files(folder: Path, version: str, entry) -> None:
             )
 
 
-def read_object(path: Path) -> dict:
-    try:
-        doc = json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-        raise DigitnetError(f"{path}: unreadable ({type(e).__name__}: {e})") from None
-    if not isinstance(doc, dict):
-        raise DigitnetError(f"{path}: expected a JSON object")
-    return doc
-
-
 def numbers(value, count: int, where: str) -> np.ndarray:
     ok = isinstance(value, list) and len(value) == count
     if not ok or not all(type(v) in (int, float) for v in value):
@@ -161,7 +147,7 @@ def parity_inputs(cases, path: Path) -> np.ndarray:
 
 def check_parity(model: reference.Model, path: Path) -> tuple[int, int]:
     """The reference reproduces the parity file; returns its format version and case count."""
-    doc = read_object(path)
+    doc = read_json_object(path)
     fv = doc.get("formatVersion")
     if doc.get("format") != PARITY_FORMAT or type(fv) is not int or fv not in (1, 2):
         raise DigitnetError(f"{path}: expected a {PARITY_FORMAT} file, formatVersion 1 or 2")
@@ -189,7 +175,7 @@ def check_parity(model: reference.Model, path: Path) -> tuple[int, int]:
 def check_records(folder: Path, model: reference.Model, entry: dict) -> None:
     """The card repeats the model's metadata, and the index entry its summary."""
     meta = model.metadata
-    card = read_object(folder / CARD)
+    card = read_json_object(folder / CARD)
     if card.get("format") != "digitnet-card" or card.get("weightsVersion") != model.version:
         raise DigitnetError(f"{folder / CARD}: expected a digitnet-card for {model.version}")
     for key, value in meta.items():
