@@ -137,12 +137,11 @@ def nan_rows(rows: list, width: int) -> np.ndarray:
     return np.array([r if r is not None else np.full(width, np.nan) for r in rows], dtype=float)
 
 
-def preprocessing_rows(cases: list[dict], js: dict) -> list[Row]:
+def preprocessing_rows(cases: list[dict], twin: np.ndarray, js: dict) -> list[Row]:
     """Preprocessing does not depend on the weights: checked once per backend, and the Python
-    twin once."""
+    twin (`twin`: its output for each case) once."""
     names = [f"case {k} ({c['description']})" for k, c in enumerate(cases)]
     expected = nan_rows([c["expected"] for c in cases], 784)
-    twin = nan_rows([drawing_input(c) for c in cases], 784)
     rows = [
         Row(
             "-", b, "preprocess cases: JS vs fixture", js[f"{b}/preprocess"], expected, names, EXACT
@@ -174,11 +173,11 @@ class Expected:
     case_names: list[str]
 
 
-def expected_for(version: str, fixtures: Path, ds: data.Dataset, cases) -> Expected:
+def expected_for(version: str, fixtures: Path, ds: data.Dataset, cases, twin) -> Expected:
+    """`twin`: the Python preprocessing of each case, computed once for every version."""
     folder = fixtures / "weights" / version
     model = reference.load_model(folder / "model.json")
     parity = json.loads((folder / "parity.json").read_text())["cases"]
-    twin = nan_rows([drawing_input(c) for c in cases], 784)
     drawn = np.full((len(cases), 10), np.nan)
     inked = ~np.isnan(twin).all(axis=1)
     drawn[inked] = model.predict(twin[inked])
@@ -321,9 +320,10 @@ def rows_for(fixtures: Path, mutant: str | None) -> list[Row]:
     ds = data.load()
     with tempfile.TemporaryDirectory() as tmp:
         js = run_js(fixtures, versions, ds, Path(tmp), mutant)
-    rows = preprocessing_rows(cases, js)
+    twin = nan_rows([drawing_input(c) for c in cases], 784)
+    rows = preprocessing_rows(cases, twin, js)
     for version in versions:
-        ref = expected_for(version, fixtures, ds, cases)
+        ref = expected_for(version, fixtures, ds, cases, twin)
         for backend in BACKENDS:
             rows += version_rows(ref, backend, js)
         rows += same_bits_rows(ref, js)
