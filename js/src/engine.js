@@ -14,7 +14,7 @@ function dequantize({ I, O, weights, scales, bias, relu }) {
   return { I, O, W, b: Float64Array.from(bias), relu };
 }
 
-// One layer: z = sum_i x_i W[i] + b (Python's reference.affine), then ReLU on a hidden layer
+// One layer: z = sum_i x_i W[i] + b (Python's engine.affine), then ReLU on a hidden layer
 // (not named `affine`, which in Python stops before the ReLU), visiting only the nonzero x_i: about
 // 80 % of an MNIST digit's pixels and half of a ReLU layer's outputs are zero, and skipping them
 // is exact (adding +-0 to a sum that starts at +0 changes nothing). Four rows per pass over z
