@@ -182,3 +182,33 @@ def test_evaluate_works_on_a_model_json(mnist, capsys):
     assert f"accuracy: {recorded['int8Accuracy']:.2%}" in out
     assert f"3 px: {recorded['shiftRobustness']['3']:.2%}" in out
     assert "confusion" in out
+
+
+def test_recorded_command_is_relative_to_the_repository(tmp_path, monkeypatch, capsys):
+    """Issue 23 item 9: metadata.command names no folder of the machine that trained it: paths
+    inside the repository are written relative to it, absolute or not, from any subfolder."""
+    repo = tmp_path / "checkout"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "python").mkdir()
+    monkeypatch.chdir(repo / "python")
+    write_dataset(repo / "data", n_train=64, n_test=40)
+    train = ["train", "--data", "../data", "--epochs", "1", f"--out={repo / 'runs' / 'r'}"]
+    assert cli.main(train) == 0
+    run = str(repo / "runs" / "r")
+    export = ["export", run, "--version", "0.1.0", "--dest", "../fx", "--data", "../data"]
+    assert cli.main(export) == 0
+    meta = json.loads((repo / "fx/weights/0.1.0/model.json").read_text())["metadata"]
+    assert meta["command"] == (
+        "digitnet train --data data --epochs 1 --out=runs/r && "
+        "digitnet export runs/r --version 0.1.0 --dest fx --data data"
+    )
+    assert str(tmp_path) not in json.dumps(meta)
+
+
+def test_a_command_recorded_before_keeps_its_relative_paths(tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    recorded = ["digitnet", "train", "--seed", "1", "--out", str(tmp_path / "runs/1.1.0")]
+    assert cli.portable(recorded, None)[-1] == "runs/1.1.0"
+    assert cli.portable(["digitnet", "train", "--out", "../x"], None)[-1] == "../x"
+    assert cli.portable(["digitnet", "train", "--out", "/elsewhere/x"], None)[-1] == "/elsewhere/x"

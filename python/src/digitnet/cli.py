@@ -56,7 +56,7 @@ def cmd_train(args) -> None:
             "recipe": camel_keys({"name": args.recipe, **recipe.to_dict()}),
             "dataSha256": ds.sha256,
             "trainSeconds": round(time.perf_counter() - started, 3),
-            "command": "digitnet " + shlex.join(args.argv),
+            "command": recorded_command(args.argv),
         }
         checkpoint.save(out / CHECKPOINT, params)
         storage.write_atomic(out / METRICS, json.dumps(metrics, indent=2).encode() + b"\n")
@@ -64,6 +64,53 @@ def cmd_train(args) -> None:
         f"float test accuracy {metrics['testAccuracy']:.2%}; wrote {out / CHECKPOINT} "
         f"and {out / METRICS}"
     )
+
+
+# The options whose value is a path, and those taking any other value (to tell positionals apart).
+PATH_OPTIONS = ("--out", "--data", "--dest")
+VALUE_OPTIONS = (*PATH_OPTIONS, "--epochs", "--seed", "--recipe", "--version")
+
+
+def repository(start: Path) -> Path | None:
+    """The git checkout holding `start` (a folder with `.git`, a worktree's file included)."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def portable(argv: list[str], cwd: Path | None) -> list[str]:
+    """argv with each path (a PATH_OPTIONS value, a positional after the command) written
+    relative to the repository, so published metadata names no folder of the machine that made
+    it. Relative paths are read from `cwd`; with cwd None (a command recorded earlier, its
+    folder unknown) only absolute ones are rewritten. Paths outside the repository stay."""
+    root = repository(Path.cwd().resolve())
+
+    def rewrite(text: str) -> str:
+        path = Path(text)
+        if root is None or (cwd is None and not path.is_absolute()):
+            return text
+        full = Path(os.path.normpath(cwd / path if cwd and not path.is_absolute() else path))
+        return full.relative_to(root).as_posix() if full.is_relative_to(root) else text
+
+    out, value_of, command_seen = [], None, False
+    for token in argv:
+        name, eq, value = token.partition("=")
+        if value_of is not None:
+            token, value_of = (rewrite(token) if value_of in PATH_OPTIONS else token), None
+        elif token.startswith("--") and eq and name in PATH_OPTIONS:
+            token = f"{name}={rewrite(value)}"
+        elif token in VALUE_OPTIONS:
+            value_of = token
+        elif not token.startswith("-") and token not in ("digitnet", "&&"):
+            token, command_seen = (rewrite(token) if command_seen else token), True
+        out.append(token)
+    return out
+
+
+def recorded_command(argv: list[str]) -> str:
+    """What metrics and model cards record as the command: `digitnet ...`, paths portable."""
+    return "digitnet " + shlex.join(portable(argv, Path.cwd()))
 
 
 def log_epoch(e: dict) -> None:
@@ -133,7 +180,8 @@ def cmd_export(args) -> None:
     meta = read_metrics(run)
     export.check_budget(params, args.version, args.per_channel)  # before the data and the work
     ds = data.load(args.data)
-    command = f"{meta.get('command', 'digitnet train')} && digitnet {shlex.join(args.argv)}"
+    trained = shlex.split(str(meta.get("command", "digitnet train")))
+    command = f"{shlex.join(portable(trained, None))} && {recorded_command(args.argv)}"
     folder, card = export.export(
         params,
         args.version,
