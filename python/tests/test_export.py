@@ -1,3 +1,4 @@
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -7,6 +8,7 @@ from conftest import write_dataset
 
 from digitnet import cli, publish, reference, verify
 from digitnet.errors import DigitnetError
+from digitnet.evaluate import DESCRIPTIONS
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -48,6 +50,45 @@ def test_export_publishes_and_verify_accepts(run_dir, tmp_path, capsys):
     assert len(parity["cases"]) == 40  # every test digit of this tiny set
     assert cli.main(["verify", "--dest", str(dest)]) == 0
     assert "VERIFY OK" in capsys.readouterr().out
+
+
+def test_a_new_card_says_what_the_model_is_for(run_dir, tmp_path):
+    """card.json formatVersion 2: intendedUse and limitations, the last built from the card's
+    own robustness figures (its three weakest transforms, with their accuracies)."""
+    dest = tmp_path / "fx"
+    assert cli.main([*export_args(run_dir, dest), "--version", "0.1.0"]) == 0
+    card = json.loads((dest / "weights/0.1.0/card.json").read_text())
+    assert card["formatVersion"] == 2 and "centred" in card["intendedUse"]
+    assert any("always answers one of the ten digits" in s for s in card["limitations"])
+    weakest = sorted((a, k) for k, a in card["robustness"].items() if k != "worst")[:3]
+    for accuracy, key in weakest:
+        assert f"{key} ({DESCRIPTIONS[key]}) {100 * accuracy:.2f} %" in card["limitations"][-1]
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda c: c.pop("intendedUse"), "intendedUse: expected a non-empty text"),
+        (lambda c: c.update(limitations=[]), "limitations: expected a non-empty list"),
+        (lambda c: c.update(limitations=["ok", 3]), "limitations: expected a non-empty list"),
+        (lambda c: c.update(formatVersion="2"), "formatVersion: expected 1 to 2"),
+    ],
+)
+def test_verify_refuses_a_new_card_without_its_use(run_dir, tmp_path, edit, message):
+    dest = tmp_path / "fx"
+    assert cli.main([*export_args(run_dir, dest), "--version", "0.1.0"]) == 0
+    path = dest / "weights/0.1.0/card.json"
+    card = json.loads(path.read_text())
+    edit(card)
+    path.write_text(json.dumps(card))
+    index = json.loads((dest / "index.json").read_text())
+    index["weights"]["0.1.0"]["files"]["card.json"] = {
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "size": path.stat().st_size,
+    }
+    (dest / "index.json").write_text(json.dumps(index))
+    with pytest.raises(DigitnetError, match=message):
+        verify.verify(dest)
 
 
 def camel_keys_everywhere(value) -> bool:

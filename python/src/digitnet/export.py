@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import conformance, publish, quantize, reference
+from . import card, conformance, publish, quantize, reference
 from .data import Dataset, Split
 from .errors import DigitnetError
 from .evaluate import evaluate
@@ -169,15 +169,16 @@ def model_metadata(
 
 
 def card_file(version: str, metadata: dict, run_meta: dict, model_bytes: int) -> bytes:
-    """card.json: the metadata (but its pointer to this file), the training history and recipe,
-    and the size of model.json."""
-    card = {
-        "format": "digitnet-card",
-        "formatVersion": 1,
+    """card.json: the metadata (but its pointer to this file), what the model is for and its
+    limitations, the training history and recipe, and the size of model.json."""
+    doc = {
+        "format": card.FORMAT,
+        "formatVersion": card.FORMAT_VERSION,
         "weightsVersion": version,
         **{k: v for k, v in metadata.items() if k != "card"},
+        **card.usage(metadata),
         "history": run_meta["history"],
         "recipe": run_meta["recipe"],
         "modelBytes": model_bytes,
     }
-    return json.dumps(card, indent=1).encode("utf-8") + b"\n"
+    return json.dumps(doc, indent=1).encode("utf-8") + b"\n"

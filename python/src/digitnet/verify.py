@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import card as model_card
 from . import conformance, data, reference
 from .errors import DigitnetError
 from .export import PARITY_FORMAT, measured
@@ -176,8 +177,9 @@ def check_records(folder: Path, model: reference.Model, entry: dict) -> None:
     """The card repeats the model's metadata, and the index entry its summary."""
     meta = model.metadata
     card = read_json_object(folder / CARD)
-    if card.get("format") != "digitnet-card" or card.get("weightsVersion") != model.version:
+    if card.get("format") != model_card.FORMAT or card.get("weightsVersion") != model.version:
         raise DigitnetError(f"{folder / CARD}: expected a digitnet-card for {model.version}")
+    model_card.check_usage(card, folder / CARD)
     for key, value in meta.items():
         if key != "card" and card.get(key) != value:
             raise DigitnetError(f"{folder / CARD}: {key} differs from model.json's metadata")
