@@ -44,10 +44,11 @@ def measured_limitation(metadata: dict) -> str:
         f"shift{d}": a for d, a in metadata["shiftRobustness"].items()
     }
     weakest = sorted((a, k) for k, a in suite.items() if k != "worst")[:WEAKEST_SHOWN]
-    named = ", ".join(f"{k} ({DESCRIPTIONS.get(k, 'see FORMAT.md')}) {percent(a)}" for a, k in weakest)
+    named = ", ".join(f"{k} ({DESCRIPTIONS.get(k, k)}) {percent(a)}" for a, k in weakest)
+    accuracy = percent(metadata["int8Accuracy"])
     return (
-        f"Measured on the 10,000 MNIST test digits (int8 model): {percent(metadata['int8Accuracy'])}"
-        f" as they are; it does worst on {named}: every figure of the robustness suite is in "
+        f"Measured on the 10,000 MNIST test digits (int8 model): {accuracy} as they are; "
+        f"it does worst on {named}: every figure of the robustness suite is in "
         "`robustness` (fixtures/FORMAT.md)."
     )
 
