@@ -86,13 +86,9 @@ def run_verify(fixtures: Path, data_dir: str | None) -> list[str]:
     from digitnet.verify import verify
 
     try:
-        lines = verify(fixtures, data_dir)
+        return verify(fixtures, data_dir)  # fails without the test data: never skips the figures
     except DigitnetError as e:
         raise PinError(f"digitnet verify fails: {e}") from None
-    skipped = [line for line in lines if line.startswith("skipped")]
-    if skipped:
-        raise PinError(f"digitnet verify could not check the recorded accuracies: {skipped[0]}")
-    return lines
 
 
 def bump_minor(version: str) -> str:
@@ -162,7 +158,11 @@ def regressions(root: Path, version: str, was: str) -> list[str]:
     """Each accuracy of `version` more than 0.05 points below `was`'s, said in one phrase."""
     if was == "none":
         return []
-    new, old = figures(root, version), figures(root, was)
+    return worse(figures(root, version), figures(root, was))
+
+
+def worse(new: dict, old: dict) -> list[str]:
+    """Each accuracy (basis points) of `new` more than 0.05 points below `old`'s, in one phrase."""
     return [
         f"{name} {percent(new[k])} < {percent(old[k])}"
         for k, name in ACCURACIES.items()

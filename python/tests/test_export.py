@@ -48,7 +48,7 @@ def test_export_publishes_and_verify_accepts(run_dir, tmp_path, capsys):
     assert entry["int8Accuracy"] == meta["int8Accuracy"]
     parity = json.loads((dest / "weights/0.1.0/parity.json").read_text())
     assert len(parity["cases"]) == 40  # every test digit of this tiny set
-    assert cli.main(["verify", "--dest", str(dest)]) == 0
+    assert cli.main(["verify", "--dest", str(dest), "--data", "data"]) == 0  # its own test data
     assert "VERIFY OK" in capsys.readouterr().out
 
 

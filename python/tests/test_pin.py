@@ -120,12 +120,16 @@ def test_pin_writes_everything_and_the_release_gates_pass(repo: Path):
     assert '"weightsVersion": "1.1.0"' in js_readme and "(99.12 % for 1.1.0)" in js_readme
     assert 'digitnet.pretrained("1.1.0")' in (repo / "python/README.md").read_text()
     commit(repo, "pin 1.1.0")
+    # The accuracy gate recomputes the figures with verify's full check, which these hand-made
+    # fixtures (cards without models behind them) cannot pass: test_release_check.py's measured
+    # repositories test it, a worse pin included.
     for tag in ("engine-v1.1.0", "py-v1.1.0"):
-        skip = ["--skip", "parity", "--skip", "packages", "--root", str(repo), tag]
+        skip = ["--skip", "parity", "--skip", "packages", "--skip", "accuracy", "--root", str(repo)]
+        skip.append(tag)
         assert release_check.main(skip) == 0, tag
 
 
-def test_less_accurate_weights_warn_and_the_gate_refuses_them(repo: Path, capsys):
+def test_less_accurate_weights_warn(repo: Path):
     said = run_pin(repo, "1.0.9")
     warnings = [line for line in said if line.startswith("warning:")]
     assert (
@@ -133,12 +137,7 @@ def test_less_accurate_weights_warn_and_the_gate_refuses_them(repo: Path, capsys
         in (warnings[0])
     )
     assert len(warnings) == 4  # two accuracies, two packages
-    commit(repo, "pin a worse model")
-    skip = ["--skip", "parity", "--skip", "packages", "--root", str(repo), "engine-v1.1.0"]
-    assert release_check.main(skip) == 1
-    out = capsys.readouterr().out
-    assert "FAILED  accuracy: fixtures/weights/1.0.9: @digitnet/engine 1.1.0 pins weights" in out
-    assert out.splitlines()[-1] == "RELEASE CHECK FAILED: accuracy"
+    # (the gate then refuses them: test_release_check.py's test_less_accurate_weights_fire)
 
 
 def test_pinning_again_before_the_release_does_not_bump_twice(repo: Path):

