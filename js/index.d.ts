@@ -93,10 +93,12 @@ export function loadModel(json: ModelFile | object | string | Uint8Array | Array
 
 export interface PreprocessOptions {
   /**
-   * Which pixels are ink: "alpha" (opaque strokes on a transparent canvas; the default),
-   * "dark" (dark strokes on a light background) or "light" (light strokes on a dark one).
+   * Which pixels are ink: "auto" (the default: alpha ink where the canvas has any
+   * transparency, else the contrast with the background read from the border, dark strokes
+   * on light paper or light on dark), "alpha" (strokes on a transparent canvas), "dark" (dark
+   * strokes on a light background) or "light" (light strokes on a dark one).
    */
-  ink?: 'alpha' | 'dark' | 'light';
+  ink?: 'auto' | 'alpha' | 'dark' | 'light';
 }
 
 /**

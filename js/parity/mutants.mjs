@@ -117,15 +117,13 @@ export const MUTANTS = {
     both: [
       {
         file: 'preprocess.js',
-        find:
-          'const dx = Math.floor(14 - sx / mass + 0.5),\n' +
-          '    dy = Math.floor(14 - sy / mass + 0.5);',
+        find: 'const dx = Math.floor(14 - cx + 0.5),\n    dy = Math.floor(14 - cy + 0.5),',
         replace:
           'const even = (v) => {\n' +
           '    const f = Math.floor(v), d = v - f;\n' +
           '    return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;\n' +
           '  };\n' +
-          '  const dx = even(14 - sx / mass), dy = even(14 - sy / mass);',
+          '  const dx = even(14 - cx), dy = even(14 - cy),',
       },
     ],
   },
@@ -133,8 +131,18 @@ export const MUTANTS = {
     both: [
       {
         file: 'preprocess.js',
-        find: 'inkAt(rgba, q + 4 * wx[n + 1], mode)',
-        replace: 'inkAt(rgba, q + 4 * (wx[n + 1] + 1), mode)',
+        find: 'inkAt(rgba, q + 4 * wx[n + 1], mode, b)',
+        replace: 'inkAt(rgba, q + 4 * (wx[n + 1] + 1), mode, b)',
+      },
+    ],
+  },
+  // ink 'auto' reading the border's upper median: fixtures/preprocess/cases-2.json's 4x1 case
+  'auto-upper-median': {
+    both: [
+      {
+        file: 'preprocess.js',
+        find: '[(sums.length - 1) >> 1]',
+        replace: '[sums.length >> 1]',
       },
     ],
   },

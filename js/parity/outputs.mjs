@@ -5,7 +5,7 @@
 //
 //   node parity/outputs.mjs CONFIG_JSON
 //
-// CONFIG_JSON: {"out": DIR, "images": T10K_IMAGES, "cases": CASES_JSON, "mutant": NAME or null,
+// CONFIG_JSON: {"out": DIR, "images": T10K_IMAGES, "cases": [CASES_JSON, ...], "mutant": NAME|null,
 //               "versions": [{"version": "X.Y.Z", "model": MODEL_JSON, "parity": PARITY_JSON}]}
 // DIR receives one .f64 file per output and manifest.json, which names each output's file, rows
 // and width: the layout is written here once and Python reads it from there. Keys start with the
@@ -58,7 +58,7 @@ const write = (key, rows, width) => {
 };
 
 const images = readInputs(fs.readFileSync(config.images), config.images);
-const cases = JSON.parse(fs.readFileSync(config.cases, 'utf8')).cases;
+const cases = config.cases.flatMap((file) => JSON.parse(fs.readFileSync(file, 'utf8')).cases);
 
 async function run(backend) {
   const { loadModel, preprocess } = await engine(config.mutant, backend);

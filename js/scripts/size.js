@@ -1,14 +1,16 @@
 // The package's cost to a web page, per entry: each bundled and minified with esbuild, then
-// gzipped. The core (src/index.js: engine + preprocessing) within 3 KB; the wasm entry
-// (src/wasm.js: the kernel inlined, and the core as its fallback) within 4 KB. Prints JSON;
+// gzipped. The core (src/index.js: engine + preprocessing) within 3.25 KiB; the wasm entry
+// (src/wasm.js: the kernel inlined, and the core as its fallback) within 4.25 KiB. Prints JSON;
 // exits 1 over a budget. test/size.test.js runs it.
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
+// Budgets in bytes, minified + gzipped: 3 KiB and 4 KiB until ink 'auto' and the preprocessing
+// split into PREPROCESS.md's steps (issues 24 and 25) took the core from 3,066 to about 3,270.
 export const ENTRIES = {
-  core: { file: 'index.js', budget: 3 * 1024 }, // bytes, minified + gzipped
-  wasm: { file: 'wasm.js', budget: 4 * 1024 },
+  core: { file: 'index.js', budget: 3328 },
+  wasm: { file: 'wasm.js', budget: 4352 },
 };
 
 export async function measure(name = 'core') {

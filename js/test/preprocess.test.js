@@ -1,5 +1,6 @@
-// preprocess against fixtures/PREPROCESS.md: hand-worked cases, errors, and every case of
-// fixtures/preprocess/cases.json (written by the Python twin) to 1e-12 with identical nulls.
+// preprocess against fixtures/PREPROCESS.md: hand-worked cases, errors, ink 'auto', and every
+// case of fixtures/preprocess/cases.json and cases-2.json (written by the Python twin) to 1e-12
+// with identical nulls.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -65,8 +66,10 @@ function assertFrame(got, want, what) {
 // --- hand-worked cases (PREPROCESS.md, "Worked examples") ---------------------------------
 
 test('a single opaque pixel becomes a 20x20 block, shifted half up to 5..24', () => {
-  // 1x1 box -> 20x20 ones at 4..23, centre 13.5 -> floor(14 - 13.5 + 0.5) = 1
-  assertFrame(preprocess(canvas(1, 1, { '0,0': 255 }), 1, 1), block(1, [5, 25], [5, 25]), '1x1');
+  // 1x1 box -> 20x20 ones at 4..23, centre 13.5 -> floor(14 - 13.5 + 0.5) = 1 (alpha ink:
+  // the default, 'auto', finds an opaque 1x1 canvas all background)
+  const one = preprocess(canvas(1, 1, { '0,0': 255 }), 1, 1, { ink: 'alpha' });
+  assertFrame(one, block(1, [5, 25], [5, 25]), '1x1');
   // anywhere in a larger canvas: only the box matters
   assertFrame(preprocess(canvas(9, 4, { '8,3': 255 }), 9, 4), block(1, [5, 25], [5, 25]), '9x4');
 });
@@ -133,7 +136,8 @@ test('empty drawings give null: nothing, faint ink, blank paper in each mode', (
   const black = new Uint8ClampedArray(24).map((_, i) => (i % 4 === 3 ? 255 : 0));
   assert.equal(preprocess(white, 3, 2, { ink: 'dark' }), null);
   assert.equal(preprocess(black, 3, 2, { ink: 'light' }), null);
-  assert.notEqual(preprocess(black, 3, 2), null); // opaque black is ink by alpha
+  assert.notEqual(preprocess(black, 3, 2, { ink: 'alpha' }), null); // opaque black is ink by alpha
+  assert.equal(preprocess(black, 3, 2), null); // 'auto': all background, no contrast
 });
 
 test('faint ink outside the box is dropped, inside it is kept', () => {
@@ -201,9 +205,17 @@ test('every invalid argument throws an error naming the field', () => {
     [[ok, 1, 1, null], TypeError, /options: expected an object, got null/],
     [[ok, 1, 1, 'dark'], TypeError, /options: expected an object, got dark/],
     [[ok, 1, 1, { mode: 'dark' }], TypeError, /options: expected no key but ink, got mode/],
-    [[ok, 1, 1, { ink: 'Dark' }], RangeError, /options.ink: expected alpha, dark, light, got Dark/],
+    [
+      [ok, 1, 1, { ink: 'Dark' }],
+      RangeError,
+      /options.ink: expected alpha, dark, light, auto, got Dark/,
+    ],
     [[ok, 1, 1, { ink: '' }], RangeError, /options.ink: expected alpha, dark, light/],
-    [[ok, 1, 1, { ink: null }], TypeError, /options.ink: expected alpha, dark, light, got null/],
+    [
+      [ok, 1, 1, { ink: null }],
+      TypeError,
+      /options.ink: expected alpha, dark, light, auto, got null/,
+    ],
     [[ok, 1, 1, { ink: 1 }], TypeError, /options.ink: expected/],
   ];
   for (const [args, type, message] of cases) {
@@ -215,17 +227,51 @@ test('every invalid argument throws an error naming the field', () => {
   }
 });
 
+// --- ink 'auto', the default -------------------------------------------------------------
+
+// Grey levels (0 = background) drawn three ways: alpha on a transparent canvas, black on white
+// and white on black (opaque).
+function threeWays(levels) {
+  const ways = { transparent: [], 'black on white': [], 'white on black': [] };
+  for (const v of levels) {
+    ways.transparent.push(0, 0, 0, v);
+    ways['black on white'].push(255 - v, 255 - v, 255 - v, 255);
+    ways['white on black'].push(v, v, v, 255);
+  }
+  return Object.entries(ways).map(([way, bytes]) => [way, new Uint8ClampedArray(bytes)]);
+}
+
+test("'auto' is the default and reads an opaque canvas against its border's background", () => {
+  // contrast ink (765 - 3v) / 765 and 3v / 765 round to the alpha ink v / 255's float
+  const levels = Array.from({ length: 30 * 20 }, (_, p) => {
+    const x = p % 30,
+      y = Math.floor(p / 30);
+    return (x - 15) ** 2 / 49 + (y - 10) ** 2 / 36 < 1 ? (37 * p) % 256 : 0;
+  });
+  const [[, transparent], ...opaque] = threeWays(levels);
+  const want = preprocess(transparent, 30, 20, { ink: 'alpha' });
+  assert.deepEqual(preprocess(transparent, 30, 20), want);
+  for (const [way, rgba] of opaque) {
+    assert.deepEqual(preprocess(rgba, 30, 20), want, way);
+    assert.deepEqual(preprocess(rgba, 30, 20, { ink: 'auto' }), want, way);
+  }
+  // the old default on black on white: every pixel is opaque, so all of it is ink
+  const square = preprocess(opaque[0][1], 30, 20, { ink: 'alpha' });
+  assert.equal(square.filter((v) => v === 1).length, 20 * 13); // a solid 20x13 block
+});
+
 // --- the shared fixture file --------------------------------------------------------------
 
-test('reproduces every case of fixtures/preprocess/cases.json to 1e-12', () => {
-  const file = JSON.parse(readFileSync(CASES, 'utf8'));
-  assert.equal(file.format, 'digitnet-preprocess-cases');
-  assert.equal(file.formatVersion, 1);
-  assert.equal(file.version, 1);
-  assert.ok(file.cases.length >= 200, `${file.cases.length} cases`);
+// Every case of a fixture file to 1e-12, nulls exactly where the file has them.
+function reproduces(file, version, least) {
+  const doc = JSON.parse(readFileSync(new URL(file, CASES), 'utf8'));
+  assert.equal(doc.format, 'digitnet-preprocess-cases');
+  assert.equal(doc.formatVersion, 1);
+  assert.equal(doc.version, version);
+  assert.ok(doc.cases.length >= least, `${doc.cases.length} cases`);
   let worst = { diff: 0, description: null };
   let nulls = 0;
-  for (const c of file.cases) {
+  for (const c of doc.cases) {
     const rgba = new Uint8ClampedArray(Buffer.from(c.rgba, 'base64'));
     assert.equal(rgba.length, c.width * c.height * 4, c.description);
     const out = preprocess(rgba, c.width, c.height, { ink: c.ink });
@@ -240,6 +286,14 @@ test('reproduces every case of fixtures/preprocess/cases.json to 1e-12', () => {
     if (diff > worst.diff || Number.isNaN(diff))
       worst = { diff, description: c.description, at, got: out[at], want: c.expected[at] };
   }
-  assert.ok(nulls > 0 && nulls < file.cases.length);
+  assert.ok(nulls > 0 && nulls < doc.cases.length);
   assert.ok(worst.diff <= 1e-12, `worst case: ${JSON.stringify(worst)}`);
+}
+
+test('reproduces every case of fixtures/preprocess/cases.json to 1e-12', () => {
+  reproduces('cases.json', 1, 200);
+});
+
+test("reproduces every case of fixtures/preprocess/cases-2.json (ink 'auto') to 1e-12", () => {
+  reproduces('cases-2.json', 2, 40);
 });

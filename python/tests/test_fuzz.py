@@ -142,7 +142,9 @@ def canvases(draw):
         rgba[..., :3] = rng.integers(0, 256, (height, width, 3))
     elif kind == "full":
         rgba[:] = rng.integers(0, 256, 4)
-    ink = draw(st.sampled_from(["alpha", "dark", "light"]))
+    ink = draw(st.sampled_from(["alpha", "dark", "light", "auto"]))
+    if ink == "auto" and draw(st.booleans()):
+        rgba[..., 3] = 255  # an opaque canvas: "auto" reads its background from the border
     return rgba.tobytes(), width, height, ink
 
 

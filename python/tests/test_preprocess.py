@@ -44,11 +44,12 @@ def block(value, xs, ys):
 
 def test_single_pixel_becomes_a_centred_block_shifted_half_up():
     # 1x1 box -> 20x20 block of min(1.25, 1) at 4..23; centre 13.5 -> shift floor(1.0) = 1
-    out = grid(preprocess(canvas(1, 1, {(0, 0): 255}), 1, 1))
+    # (alpha ink: the default, "auto", finds an opaque 1x1 canvas all background)
+    out = grid(preprocess(canvas(1, 1, {(0, 0): 255}), 1, 1, "alpha"))
     np.testing.assert_array_equal(out, block(1.0, range(5, 25), range(5, 25)))
     # the trap: the centre is exactly on the half, 14 - 13.5 = 0.5, and the shift rounds it up
     # (Python's round would give 0 and leave the block at 4..23)
-    steps = pre.preprocess_steps(canvas(1, 1, {(0, 0): 255}), 1, 1)[1]
+    steps = pre.preprocess_steps(canvas(1, 1, {(0, 0): 255}), 1, 1, "alpha")[1]
     assert (steps.centre, steps.shift) == ((13.5, 13.5), (1, 1))
 
 
@@ -157,12 +158,17 @@ def test_scaled_size(w, h, size):
     assert pre.scaled_size(w, h) == size
 
 
+def overlaps(n: int, t: int) -> list[tuple[int, int, int]]:
+    """The overlap weights as a list of (dest, src, weight) triples."""
+    return list(zip(*(a.tolist() for a in pre.overlap_arrays(n, t))))
+
+
 def test_overlap_weights():
     # 2 sources onto 3: dest i covers [2i, 2i+2), src j covers [3j, 3j+3) in sixths
-    assert pre.overlaps(2, 3) == [(0, 0, 2), (1, 0, 1), (1, 1, 1), (2, 1, 2)]
-    assert pre.overlaps(3, 1) == [(0, 0, 1), (0, 1, 1), (0, 2, 1)]
+    assert overlaps(2, 3) == [(0, 0, 2), (1, 0, 1), (1, 1, 1), (2, 1, 2)]
+    assert overlaps(3, 1) == [(0, 0, 1), (0, 1, 1), (0, 2, 1)]
     for n, t in ((7, 20), (20, 7), (280, 20), (1, 1), (13, 13)):
-        weights = pre.overlaps(n, t)
+        weights = overlaps(n, t)
         for i in range(t):
             assert sum(wt for d, _, wt in weights if d == i) == n
         for j in range(n):
@@ -175,7 +181,7 @@ def test_area_resampling_conserves_ink():
         h, w = (int(v) for v in rng.integers(1, 70, size=2))
         box = rng.random((h, w)) * (rng.random((h, w)) < 0.5)
         tw, th = pre.scaled_size(w, h)
-        out = pre.resample(box, tw, th)
+        out = drawings.resample(box, tw, th)
         area = (w / tw) * (h / th)  # a destination pixel's area in source pixels
         assert out.sum() * area == pytest.approx(box.sum(), rel=1e-12, abs=1e-12)
         assert out.min() >= 0 and out.max() <= 1 + 1e-12
@@ -222,7 +228,7 @@ def test_centre_of_mass_ends_within_half_a_pixel_of_14():
         img = grid(out)
         x0, y0, w, h = steps.box
         ink = pre.ink_of(pre.check(rgba, width, height, "alpha"), "alpha")
-        placed = np.minimum(pre.resample(ink[y0 : y0 + h, x0 : x0 + w], *steps.size) * 1.25, 1)
+        placed = np.minimum(drawings.resample(ink[y0 : y0 + h, x0 : x0 + w], *steps.size) * 1.25, 1)
         if not math.isclose(img.sum(), placed.sum(), rel_tol=1e-12):
             continue  # ink left the frame: the property does not apply
         mass = img.sum()
@@ -275,7 +281,7 @@ def test_accepted_byte_containers_agree():
         ((bytes(8), 1, 1), {}, ValueError, r"rgba: expected width\*height\*4 = 4 bytes"),
         ((bytes(3), 1, 1), {}, ValueError, "got 3"),
         ((np.zeros((2, 2, 3), np.uint8), 2, 2), {}, ValueError, "= 16 bytes for 2x2, got 12"),
-        ((bytes(4), 1, 1), {"ink": "Dark"}, ValueError, "ink: expected one of alpha, dark, light"),
+        ((bytes(4), 1, 1), {"ink": "Dark"}, ValueError, "expected one of alpha, dark, light, auto"),
         ((bytes(4), 1, 1), {"ink": "ALPHA"}, ValueError, "got 'ALPHA'"),
         ((bytes(4), 1, 1), {"ink": None}, TypeError, "ink: expected one of"),
         ((bytes(4), 1, 1), {"ink": 1}, TypeError, "ink: expected one of"),
@@ -392,10 +398,25 @@ def spec_preprocess(rgba: bytes, width: int, height: int, ink: str):
     """PREPROCESS.md step by step with Python floats, one pixel and one term at a time: slow,
     and obviously the spec. The twin must give exactly these bits."""
 
+    background = 0
+    if ink == "auto":  # alpha if any pixel is transparent, else contrast with the border
+        ink = "alpha" if rgba[3::4] != bytes([255]) * (width * height) else "contrast"
+        border = [
+            sum(rgba[4 * (y * width + x) : 4 * (y * width + x) + 3])
+            for y in range(height)
+            for x in range(width)
+            if x in (0, width - 1) or y in (0, height - 1)
+        ]
+        background = sorted(border)[(len(border) - 1) // 2]
+
     def ink_at(x, y):
         r, g, b, a = rgba[4 * (y * width + x) : 4 * (y * width + x) + 4]
         if ink == "alpha":
             return a / 255
+        if ink == "contrast" and 2 * background >= 765:
+            return max(background - (r + g + b), 0) / background
+        if ink == "contrast":
+            return max((r + g + b) - background, 0) / (765 - background)
         lum = (r + g + b) / 765
         return (a / 255) * (1 - lum) if ink == "dark" else (a / 255) * lum
 
@@ -441,10 +462,15 @@ def spec_preprocess(rgba: bytes, width: int, height: int, ink: str):
     return out
 
 
-def random_canvas(rng, width, height) -> bytes:
-    """Strokes of varied alpha on random colours, some pixels faint, many empty."""
+def random_canvas(rng, width, height, opaque=False) -> bytes:
+    """Strokes of varied alpha on random colours, some pixels faint, many empty; or (`opaque`)
+    random colours on a paper of one random colour, every pixel opaque."""
     rgba = rng.integers(0, 256, (height, width, 4), dtype=np.uint8)
     keep = rng.random((height, width)) < rng.choice([0.02, 0.3, 0.9])
+    if opaque:
+        rgba[~keep] = rng.integers(0, 256, 4)
+        rgba[..., 3] = 255
+        return rgba.tobytes()
     rgba[..., 3] = np.where(keep, rgba[..., 3], rng.integers(0, 14, (height, width)))
     return rgba.tobytes()
 
@@ -458,13 +484,13 @@ def test_twin_is_the_spec_bit_for_bit(monkeypatch, band):
     monkeypatch.setattr(pre, "BAND", band)
     rng = np.random.default_rng(14)
     for width, height in SHAPES:
-        for ink in pre.INKS:
-            rgba = random_canvas(rng, width, height)
+        for ink, opaque in [(ink, False) for ink in pre.CHOICES] + [("auto", True)]:
+            rgba = random_canvas(rng, width, height, opaque)
             want, got = (
                 spec_preprocess(rgba, width, height, ink),
                 preprocess(rgba, width, height, ink),
             )
-            where = f"{width}x{height} {ink}"
+            where = f"{width}x{height} {ink}{' opaque' if opaque else ''}"
             if want is None:
                 assert got is None, where
             else:

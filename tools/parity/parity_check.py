@@ -33,6 +33,9 @@ EXACT = conformance.EXACT  # logits and activations (same summation order), prep
 FILES = ("model", "parity")
 BACKENDS = ("js", "wasm")  # the JS engine's two entries, every check run on each
 ROOT = Path(__file__).resolve().parents[2]  # the repository
+# fixtures/preprocess/'s case files, each checked whole: published ones never change, new cases
+# come in a new file (cases-2.json: ink "auto")
+CASE_FILES = ("cases.json", "cases-2.json")
 
 
 @dataclass
@@ -107,7 +110,7 @@ def run_js(
     config = {
         "out": str(out),
         "images": str(Path(ds.source) / "t10k-images-idx3-ubyte"),
-        "cases": str(fixtures / "preprocess" / "cases.json"),
+        "cases": [str(fixtures / "preprocess" / name) for name in CASE_FILES],
         "mutant": mutant,
         "versions": [
             {"version": v, **{n: str(fixtures / "weights" / v / f"{n}.json") for n in FILES}}
@@ -300,13 +303,18 @@ def accuracy_row(version: str, backend: str, js_probs, ref_logits, labels) -> Ro
     )
 
 
-def read_cases(path: Path) -> list[dict]:
-    try:
-        cases = json.loads(path.read_text(encoding="utf-8")).get("cases")
-    except (OSError, ValueError, AttributeError) as e:
-        raise DigitnetError(f"{path}: unreadable ({e})") from None
-    if not isinstance(cases, list) or not cases:
-        raise DigitnetError(f"{path}: no preprocessing cases to check")
+def read_cases(folder: Path) -> list[dict]:
+    """Every case of every file in CASE_FILES, in order, each description naming its file."""
+    cases = []
+    for name in CASE_FILES:
+        path = folder / name
+        try:
+            found = json.loads(path.read_text(encoding="utf-8")).get("cases")
+        except (OSError, ValueError, AttributeError) as e:
+            raise DigitnetError(f"{path}: unreadable ({e})") from None
+        if not isinstance(found, list) or not found:
+            raise DigitnetError(f"{path}: no preprocessing cases to check")
+        cases += [{**c, "description": f"{name}: {c.get('description')}"} for c in found]
     return cases
 
 
@@ -316,7 +324,7 @@ def rows_for(fixtures: Path, mutant: str | None) -> list[Row]:
     versions = sorted(index["weights"])
     if not versions:
         raise DigitnetError(f"{fixtures / publish.INDEX}: no published versions to check")
-    cases = read_cases(fixtures / "preprocess" / "cases.json")
+    cases = read_cases(fixtures / "preprocess")
     ds = data.load()
     with tempfile.TemporaryDirectory() as tmp:
         js = run_js(fixtures, versions, ds, Path(tmp), mutant)

@@ -24,7 +24,10 @@ BOX = 20  # the longer side of the drawing's box after scaling
 THRESHOLD = 0.05  # ink above this counts for the bounding box
 GAIN = 1.25
 TARGET = 14.0  # MNIST digits have their centre of mass at (14, 14) in pixel index coordinates
-INKS = ("alpha", "dark", "light")
+INKS = ("alpha", "dark", "light")  # the ink formulas a caller may name (step 1)
+AUTO = "auto"  # the default: alpha ink, or contrast with the border's background (step 1)
+CONTRAST = "contrast"  # what "auto" chooses on a fully opaque canvas
+CHOICES = (*INKS, AUTO)
 
 
 @dataclass(frozen=True)
@@ -35,39 +38,33 @@ class Steps:
     size: tuple[int, int]  # tw, th: the scaled size
     centre: tuple[float, float]  # cx, cy: the centre of mass before the shift
     shift: tuple[int, int]  # dx, dy: the whole-pixel shift
+    ink: str = "alpha"  # the ink formula used: one of INKS, or CONTRAST
+    background: int = 0  # CONTRAST: the background's r + g + b, read from the border
 
 
-def preprocess(rgba, width, height, ink="alpha"):
+def preprocess(rgba, width, height, ink=AUTO):
     """RGBA bytes of a width x height drawing -> float64 (784,) in [0, 1], or None if empty."""
     result = preprocess_steps(rgba, width, height, ink)
     return None if result is None else result[0]
 
 
-def preprocess_steps(rgba, width, height, ink="alpha") -> tuple[np.ndarray, Steps] | None:
-    """`preprocess` plus the discrete decisions it took."""
+def preprocess_steps(rgba, width, height, ink=AUTO) -> tuple[np.ndarray, Steps] | None:
+    """`preprocess` plus the discrete decisions it took: PREPROCESS.md's steps, one call each
+    (js/src/preprocess.js makes the same calls, in the same order)."""
     pixels = check(rgba, width, height, ink)
-    box = ink_box(pixels, ink)
+    ink, background = choose_ink(pixels, ink)  # 1
+    box = ink_box(pixels, ink, background)  # 2
     if box is None:
         return None
     x0, y0, w, h = box
-    tw, th = scaled_size(w, h)
-    # names as in js/src/preprocess.js and PREPROCESS.md: rows is R, img is A, then V, then G
-    rows = resample_rows(pixels[y0 : y0 + h, x0 : x0 + w], ink, tw)
-    img = resample_columns(rows, th) / (w * h)
-    img = np.minimum(img * GAIN, 1.0)
-    left, top = (SIDE - tw) // 2, (SIDE - th) // 2  # where img is placed before the shift
+    tw, th = scaled_size(w, h)  # 3
+    # names as in js/src/preprocess.js and PREPROCESS.md: rows is R, img is A, then G
+    rows = resample_rows(pixels[y0 : y0 + h, x0 : x0 + w], ink, background, tw)  # 4
+    img = gain(resample_columns(rows, th), w * h)  # 5
+    left, top = (SIDE - tw) // 2, (SIDE - th) // 2  # 6
     cx, cy = centre_of_mass(img, left, top)
-    # round half up, like JavaScript's Math.round; Python's round() would round halves to even
-    dx, dy = math.floor(TARGET - cx + 0.5), math.floor(TARGET - cy + 0.5)
-    out = np.zeros((SIDE, SIDE))
-    # img's pixel (i, m) lands at x = left + i + dx, y = top + m + dy; outside the frame it is
-    # dropped. x, y: where its pixel (0, 0) lands; i, m: its columns and rows inside the frame
-    x, y = left + dx, top + dy
-    i = slice(max(0, -x), min(tw, SIDE - x))
-    m = slice(max(0, -y), min(th, SIDE - y))
-    if i.start < i.stop and m.start < m.stop:
-        out[y + m.start : y + m.stop, x + i.start : x + i.stop] = img[m, i]
-    return out.reshape(-1), Steps(box, (tw, th), (cx, cy), (dx, dy))
+    out, (dx, dy) = shift(img, left, top, cx, cy)  # 7
+    return out, Steps(box, (tw, th), (cx, cy), (dx, dy), ink, background)
 
 
 def check(rgba, width, height, ink) -> np.ndarray:
@@ -98,9 +95,9 @@ def check(rgba, width, height, ink) -> np.ndarray:
             f"rgba: expected width*height*4 = {want} bytes for {width}x{height}, got {pixels.size}"
         )
     if not isinstance(ink, str):
-        raise TypeError(f"ink: expected one of {', '.join(INKS)}, got {ink!r}")
-    if ink not in INKS:
-        raise ValueError(f"ink: expected one of {', '.join(INKS)}, got {ink!r}")
+        raise TypeError(f"ink: expected one of {', '.join(CHOICES)}, got {ink!r}")
+    if ink not in CHOICES:
+        raise ValueError(f"ink: expected one of {', '.join(CHOICES)}, got {ink!r}")
     return pixels.reshape(int(height), int(width), 4)
 
 
@@ -109,13 +106,35 @@ BAND = 1 << 18  # pixels per band of rows: bounds the temporaries (a few MB each
 ALPHA_MIN = int(np.argmax(np.arange(256) / 255 > THRESHOLD))
 
 
-def ink_of(pixels: np.ndarray, ink: str) -> np.ndarray:
+def choose_ink(pixels: np.ndarray, ink: str) -> tuple[str, int]:
+    """Step 1's choice: (ink formula, background). "auto" is alpha ink on a canvas with any
+    transparency, else contrast with the background: the lower median of r + g + b over the
+    border pixels (a digit touching the edge moves a median little, a mean a lot)."""
+    if ink != AUTO:
+        return ink, 0
+    if (pixels[..., 3] < 255).any():
+        return "alpha", 0
+    height, width = pixels.shape[:2]
+    if height <= 2 or width <= 2:
+        border = pixels.reshape(-1, 4)  # every pixel is on the border
+    else:
+        sides = (pixels[0], pixels[-1], pixels[1:-1, 0], pixels[1:-1, -1])
+        border = np.concatenate(sides)
+    s = border[:, :3].sum(axis=1, dtype=np.int32)
+    return CONTRAST, int(np.sort(s)[(s.size - 1) // 2])
+
+
+def ink_of(pixels: np.ndarray, ink: str, background: int = 0) -> np.ndarray:
     """Ink per pixel, float64 in [0, 1] (spec step 1: the exact operation order matters)."""
     alpha = pixels[..., 3] / 255
     if ink == "alpha":
         return alpha
-    s = np.add(pixels[..., 0], pixels[..., 1], dtype=np.uint16)  # r + g + b, exact in uint16
+    s = np.add(pixels[..., 0], pixels[..., 1], dtype=np.int32)  # r + g + b, exact
     s += pixels[..., 2]
+    if ink == CONTRAST:  # an integer difference, one division
+        if 2 * background >= 765:  # dark strokes on light paper
+            return np.maximum(background - s, 0) / background
+        return np.maximum(s - background, 0) / (765 - background)
     lum = s / 765
     return alpha * (1 - lum) if ink == "dark" else alpha * lum
 
@@ -138,10 +157,14 @@ def colour_bounds() -> dict[str, tuple[np.ndarray, str]]:
 COLOUR_BOUNDS = colour_bounds()
 
 
-def has_ink(pixels: np.ndarray, ink: str) -> np.ndarray:
-    """ink_of(pixels, ink) > THRESHOLD, from the bytes: the same answer, without the floats."""
+def has_ink(pixels: np.ndarray, ink: str, background: int = 0) -> np.ndarray:
+    """ink_of(pixels, ink) > THRESHOLD, from the bytes where a table says it: the same answer,
+    without the floats. Contrast ink can be exactly the float 0.05 (38 / 760), so it compares
+    the floats themselves."""
     if ink == "alpha":
         return pixels[..., 3] >= ALPHA_MIN
+    if ink == CONTRAST:
+        return ink_of(pixels, ink, background) > THRESHOLD
     s = np.add(pixels[..., 0], pixels[..., 1], dtype=np.int16)
     s += pixels[..., 2]
     bound, side = COLOUR_BOUNDS[ink]
@@ -154,13 +177,13 @@ def bands(height: int, width: int, per_row: int = 1) -> range:
     return range(0, height, max(1, BAND // max(1, width * per_row)))
 
 
-def ink_box(pixels: np.ndarray, ink: str) -> tuple[int, int, int, int] | None:
+def ink_box(pixels: np.ndarray, ink: str, background: int = 0) -> tuple[int, int, int, int] | None:
     """The bounding box of ink > THRESHOLD, read band by band (spec step 2)."""
     height, width = pixels.shape[:2]
     cols, rows = np.zeros(width, bool), np.zeros(height, bool)
-    step = bands(height, width).step
+    step = bands(height, width, 2).step  # contrast ink: an int32 sum and a float per pixel
     for top in range(0, height, step):
-        mask = has_ink(pixels[top : top + step], ink)
+        mask = has_ink(pixels[top : top + step], ink, background)
         cols |= mask.any(axis=0)
         rows[top : top + step] = mask.any(axis=1)
     return box_of(cols, rows)
@@ -197,11 +220,6 @@ def overlap_arrays(n: int, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return starts // n, starts // t, ends - starts
 
 
-def overlaps(n: int, t: int) -> list[tuple[int, int, int]]:
-    """overlap_arrays as a list of (dest, src, weight) triples."""
-    return list(zip(*(a.tolist() for a in overlap_arrays(n, t))))
-
-
 def padded_terms(n: int, t: int) -> tuple[np.ndarray, np.ndarray]:
     """(src, weight), each (t, K): row i lists dest i's sources in order, then (0, 0) pads."""
     dest, src, weight = overlap_arrays(n, t)
@@ -219,7 +237,7 @@ def sequential_sums(values: np.ndarray, srcs: np.ndarray, weights: np.ndarray) -
     return np.cumsum(weights * values[..., srcs], axis=-1)[..., -1]
 
 
-def resample_rows(region: np.ndarray, ink: str, tw: int) -> np.ndarray:
+def resample_rows(region: np.ndarray, ink: str, background: int, tw: int) -> np.ndarray:
     """Each row of a (h, w, 4) pixel region resampled to tw ink values, band by band."""
     h, w = region.shape[:2]
     srcs, weights = padded_terms(w, tw)
@@ -227,22 +245,20 @@ def resample_rows(region: np.ndarray, ink: str, tw: int) -> np.ndarray:
     step = bands(h, w + srcs.size, 2).step  # the ink, then the terms and their running sums
     for top in range(0, h, step):
         rows[top : top + step] = sequential_sums(
-            ink_of(region[top : top + step], ink), srcs, weights
+            ink_of(region[top : top + step], ink, background), srcs, weights
         )
     return rows
 
 
 def resample_columns(rows: np.ndarray, th: int) -> np.ndarray:
-    """The (h, tw) rows resampled to th, each sum running down its column."""
+    """The (h, tw) rows resampled to th, each sum running down its column: A (step 4)."""
     srcs, weights = padded_terms(rows.shape[0], th)
     return sequential_sums(rows.T, srcs, weights).T
 
 
-def resample(box: np.ndarray, tw: int, th: int) -> np.ndarray:
-    """Area-weighted means of `box` (h, w) on a (th, tw) grid: rows first, then columns."""
-    h, w = box.shape
-    rows = sequential_sums(box, *padded_terms(w, tw))
-    return resample_columns(rows, th) / (w * h)
+def gain(img: np.ndarray, area: int) -> np.ndarray:
+    """Step 5: the mean (A / (w * h)), times the gain, clamped at 1."""
+    return np.minimum(img / area * GAIN, 1.0)
 
 
 def centre_of_mass(img: np.ndarray, left: int, top: int) -> tuple[float, float]:
@@ -261,3 +277,21 @@ def centre_of_mass(img: np.ndarray, left: int, top: int) -> tuple[float, float]:
             sx += (left + i) * v
             sy += (top + m) * v
     return sx / mass, sy / mass
+
+
+def shift(img: np.ndarray, left: int, top: int, cx: float, cy: float):
+    """Step 7: the 28x28 frame with `img` placed at (left, top) and moved by (dx, dy), the
+    centre's offset from (14, 14) rounded half up; ink moved out of the frame is dropped.
+    Returns the 784 values and (dx, dy)."""
+    # round half up, like JavaScript's Math.round; Python's round() would round halves to even
+    dx, dy = math.floor(TARGET - cx + 0.5), math.floor(TARGET - cy + 0.5)
+    th, tw = img.shape
+    out = np.zeros((SIDE, SIDE))
+    # img's pixel (i, m) lands at x = left + i + dx, y = top + m + dy; outside the frame it is
+    # dropped. x, y: where its pixel (0, 0) lands; i, m: its columns and rows inside the frame
+    x, y = left + dx, top + dy
+    i = slice(max(0, -x), min(tw, SIDE - x))
+    m = slice(max(0, -y), min(th, SIDE - y))
+    if i.start < i.stop and m.start < m.stop:
+        out[y + m.start : y + m.stop, x + i.start : x + i.stop] = img[m, i]
+    return out.reshape(-1), (dx, dy)
