@@ -5,10 +5,12 @@
 Each artifact is installed where the source tree cannot leak in (a new venv, a new npm project,
 run from an empty directory) and must reproduce every digit of the pinned weights' parity file
 at the conformance levels of fixtures/FORMAT.md: the same digit, the same logits to the bit
-where the case carries them, and probabilities within 1e-12 (exp() differs in the last bit
-between C libraries, NumPy's SIMD paths and V8). The wheel and the sdist do it with their own
-bundled weights, `digitnet.pretrained()`, which must be the pinned version (and every other
-bundled version reproduces its own parity file). `nox -s release_check` reuses this.
+and activations where the case carries them, and probabilities within the conformance tolerance
+(exp() differs in the last bit between C libraries, NumPy's SIMD paths and V8): Python checks
+with `digitnet verify`'s checker, JavaScript with js/parity/replay.mjs. The wheel and the sdist
+do it with their own bundled weights, `digitnet.pretrained()`, which must be the pinned version
+(and every other bundled version reproduces its own parity file). `nox -s release_check` reuses
+this.
 """
 
 from __future__ import annotations
@@ -22,55 +24,47 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from digitnet.conformance import PROBABILITY_TOLERANCE
-
 ROOT = Path(__file__).resolve().parents[1]
 
 # Run by the fresh venv's interpreter: argv = fixtures folder, pinned version, required prefix.
 # digitnet.pretrained() must be the pinned weights, and every bundled version must reproduce
-# its published parity file: the digit, the logits to the bit where the file carries them, the
-# probabilities within the conformance tolerance.
+# its published parity file, as `digitnet verify` checks one (check_parity: activations and
+# logits to the bit where the file carries them, probabilities within the conformance tolerance,
+# the same digit).
 PY_SMOKE = """
-import base64, json, os, sys
+import os, sys
+from pathlib import Path
 import digitnet
 fixtures, pinned, prefix = sys.argv[1:4]
 if prefix and not os.path.realpath(digitnet.__file__).startswith(prefix):
     sys.exit(f"digitnet was imported from {digitnet.__file__}, not from the fresh install {prefix}")
-from digitnet.conformance import max_difference, probabilities_agree
+from digitnet.errors import DigitnetError
 from digitnet.pretrained import bundled_versions
+from digitnet.verify import check_parity
 if digitnet.pretrained().version != pinned:
     sys.exit(f"digitnet.pretrained() is weights {digitnet.pretrained().version}, pinned {pinned}")
 said = []
 for version in bundled_versions():
-    model = digitnet.pretrained(version)
-    with open(os.path.join(fixtures, "weights", version, "parity.json"), encoding="utf-8") as f:
-        cases = json.load(f)["cases"]
-    worst, exact = 0.0, 0
-    for n, case in enumerate(cases):
-        x = [b / 255 for b in base64.b64decode(case["pixels"])]
-        out = model.forward(x)
-        p, want = [float(v) for v in out["probs"]], case["probabilities"]
-        worst = max(worst, max_difference(p, want))
-        best = max(range(10), key=p.__getitem__)
-        where = f"weights {version}, parity case {n} ({case['description']})"
-        if "logits" in case:
-            exact += 1
-            if [float(v) for v in out["logits"]] != case["logits"]:
-                sys.exit(f"{where}: forward() logits differ from the parity file (exact)")
-        if not probabilities_agree(p, want) or best != want.index(max(want)):
-            sys.exit(f"{where}: predict() differs from the parity file: max |d| "
-                     f"{max_difference(p, want):.3g}, digit {best}")
-    said.append(f"{version}: {len(cases)} parity digits, {exact} logits exact, max |d| {worst:.3g}")
+    try:
+        path = Path(fixtures, "weights", version, "parity.json")
+        fv, n = check_parity(digitnet.pretrained(version), path)
+    except DigitnetError as e:
+        sys.exit(f"weights {version}: {e}")
+    exact = ("", "", ", logits exact", ", activations and logits exact")[fv]
+    said.append(f"{version}: {n} parity digits reproduced{exact}")
 print(f"digitnet {digitnet.__version__}: pretrained() is {pinned}; " + "; ".join(said))
 """
 
-# Run by node in the fresh npm project: argv = parity file, pinned version, pinned SHA-256.
+# Run by node in the fresh npm project: argv = parity file, pinned version, pinned SHA-256, the
+# parity checker (js/parity/replay.mjs, imported by its path: it is not in the package).
 JS_SMOKE = """
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import { loadModel } from '@digitnet/engine';
-const [parityPath, version, sha] = process.argv.slice(1);
+const [parityPath, version, sha, checker] = process.argv.slice(1);
+const { replay } = await import(pathToFileURL(checker));
 const require = createRequire(`${process.cwd()}/`);
 const file = require.resolve('@digitnet/engine/model.json');
 const bytes = readFileSync(file);
@@ -80,35 +74,23 @@ if (got !== sha) fail(`${file}: SHA-256 ${got}, pinned ${sha}`);
 const model = loadModel(JSON.parse(bytes));
 const info = model.info.version;
 if (info !== version) fail(`model.info.version is ${info}, pinned ${version}`);
-const cases = JSON.parse(readFileSync(parityPath, 'utf8')).cases;
-let worst = 0;
-let exact = 0;
-cases.forEach((c, n) => {
-  const x = Array.from(Buffer.from(c.pixels, 'base64'), (b) => b / 255);
-  const out = model.forward(x);
-  const p = Array.from(out.probs);
-  const where = `parity case ${n} (${c.description})`;
-  if (c.logits) {
-    exact += 1;
-    if (c.logits.some((z, k) => !Object.is(z, out.logits[k]))) {
-      fail(`${where}: forward() logits differ from the parity file (exact)`);
-    }
-  }
-  const diff = Math.max(...p.map((v, k) => Math.abs(v - c.probabilities[k])));
-  const best = p.indexOf(Math.max(...p));
-  if (!(diff <= TOLERANCE) || best !== c.probabilities.indexOf(Math.max(...c.probabilities))) {
-    fail(`${where}: predict() differs from the parity file: max |d| ${diff}, digit ${best}`);
-  }
-  worst = Math.max(worst, diff);
-});
+const parity = JSON.parse(readFileSync(parityPath, 'utf8'));
+let said;
+try {
+  said = replay(parity, (x) => ({ ...model.forward(x), probs: model.predict(x) }), parityPath);
+} catch (e) {
+  fail(e.message);
+}
 const zeros = Array.from(model.predict(new Array(784).fill(0)));
 const total = zeros.reduce((a, b) => a + b, 0);
 if (zeros.length !== 10 || !(Math.abs(total - 1) < 1e-9)) fail(`predict(zeros) sums to ${total}`);
 const pkg = require('@digitnet/engine/package.json');
-const d = worst.toExponential(3);
-const n = cases.length;
-console.log(`${pkg.name} ${pkg.version}: ${n} parity digits, ${exact} logits exact, max |d| ${d}`);
-""".replace("TOLERANCE", repr(PROBABILITY_TOLERANCE))
+const d = said.worst.toExponential(3);
+const exact = `${said.logits} logits and ${said.hidden} activations exact`;
+console.log(`${pkg.name} ${pkg.version}: ${said.cases} parity digits, ${exact}, max |d| ${d}`);
+"""
+
+REPLAY = ROOT / "js" / "parity" / "replay.mjs"  # the JS parity-file checker
 
 
 class SmokeFailed(Exception):
@@ -205,7 +187,16 @@ def smoke_npm(tarball: Path, version: str, sha: str, parity: Path) -> str:
         (project / "package.json").write_text('{"name": "smoke", "private": true}\n')
         quiet = ["--no-audit", "--no-fund", "--loglevel=error"]
         run(["npm", "install", *quiet, tarball.resolve()], project, f"{tarball.name}: npm install")
-        cmd = ["node", "--input-type=module", "-e", JS_SMOKE, parity.resolve(), version, sha]
+        cmd = [
+            "node",
+            "--input-type=module",
+            "-e",
+            JS_SMOKE,
+            parity.resolve(),
+            version,
+            sha,
+            REPLAY,
+        ]
         said = run(cmd, project, f"{tarball.name}: import and predict")
         return f"{tarball.name}: {said.strip()}"
 

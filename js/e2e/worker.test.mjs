@@ -1,9 +1,9 @@
 // The README's claim that the engine runs in workers, checked: both entries (@digitnet/engine
 // and @digitnet/engine/wasm) imported by a module Web Worker in headless Chromium, on the demo
 // server's origin, load the pinned weights and predict every parity digit of the pinned
-// version as the core does in Node: the same logits to the bit, probabilities within 1e-12
-// (exp() may differ by an ulp between Chromium's and Node's V8; the conformance tolerance) and
-// the same digits.
+// version as the core does in Node: the same logits to the bit, probabilities within the
+// conformance tolerance (exp() may differ by an ulp between Chromium's and Node's V8) and the
+// same digits; and as the parity file records them (js/parity/replay.mjs).
 //
 //   node --test e2e/worker.test.mjs      CHROMIUM=/path/to/chromium
 import { after, before, test } from 'node:test';
@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadModel } from '../src/index.js';
-import { toInput } from '../test/mnist.js';
+import { TOLERANCE, caseInput, replay } from '../parity/replay.mjs';
 import { ROOT, launchChromium, startServer } from './server.mjs';
 
 // The worker: a module script that imports the engine from the server's /src/ as a page would.
@@ -27,6 +27,7 @@ self.onmessage = async ({ data: { entry, inputs } }) => {
       hasDocument: typeof document !== 'undefined',
       backend: model.info.backend ?? 'js',
       logits: inputs.map((x) => Array.from(model.forward(x).logits)),
+      hidden: inputs.map((x) => model.forward(x).hidden.map((h) => Array.from(h))),
       probs: inputs.map((x) => Array.from(model.predict(x))),
       digits: inputs.map((x) => model.classify(x, 1)[0].digit),
     });
@@ -79,17 +80,17 @@ function inWorker({ entry, inputs }) {
   });
 }
 
-async function parityInputs() {
+async function pinnedParity() {
   const pinned = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).digitnet
     .weightsVersion;
   const file = join(ROOT, '..', 'fixtures', 'weights', pinned, 'parity.json');
-  const { cases } = JSON.parse(await readFile(file, 'utf8'));
-  return cases.map((c) => Array.from(toInput(Buffer.from(c.pixels, 'base64'))));
+  return JSON.parse(await readFile(file, 'utf8'));
 }
 
 for (const entry of ['core', 'wasm']) {
   test(`${entry} entry in a module Web Worker: every parity digit as in Node`, async () => {
-    const inputs = await parityInputs();
+    const parity = await pinnedParity();
+    const inputs = parity.cases.map((c) => Array.from(caseInput(c)));
     const out = await page.evaluate(inWorker, { entry, inputs });
     assert.equal(out.error, undefined, `the worker failed: ${out.error}`);
     assert.equal(out.scope, 'DedicatedWorkerGlobalScope', 'ran in a dedicated worker');
@@ -105,9 +106,15 @@ for (const entry of ['core', 'wasm']) {
         `parity digit #${k}: logits in the worker vs Node`,
       );
       const worst = Math.max(...out.probs[k].map((p, j) => Math.abs(p - probs[j])));
-      assert.ok(worst <= 1e-12, `parity digit #${k}: probabilities ${worst} from Node's`);
+      assert.ok(worst <= TOLERANCE, `parity digit #${k}: probabilities ${worst} from Node's`);
       assert.equal(out.digits[k], model.classify(x, 1)[0].digit, `parity digit #${k}: classify`);
     });
+    const recorded = (_x, k) => ({
+      hidden: out.hidden[k],
+      logits: out.logits[k],
+      probs: out.probs[k],
+    });
+    replay(parity, recorded, `${entry} entry in a worker`);
     assert.deepEqual(consoleErrors, []);
   });
 }

@@ -9,6 +9,7 @@ from conftest import write_dataset
 from digitnet import cli, publish, reference, verify
 from digitnet.errors import DigitnetError
 from digitnet.evaluate import DESCRIPTIONS
+from digitnet.storage import sha256
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -183,15 +184,25 @@ def test_published_versions_verify_and_reach_recorded_accuracy(mnist):
         assert acc == entry["int8Accuracy"] == m.metadata["int8Accuracy"]
 
 
-def test_the_parity_schema_requires_logits_exactly_in_format_2(run_dir, tmp_path):
+def test_the_parity_schema_requires_logits_from_format_2_and_hidden_in_format_3(run_dir, tmp_path):
     import jsonschema
 
     dest = tmp_path / "fx"
     assert cli.main([*export_args(run_dir, dest), "--version", "0.3.0"]) == 0
     schema = json.loads((FIXTURES / "parity.schema.json").read_text())
     doc = json.loads((dest / "weights/0.3.0/parity.json").read_text())
-    assert doc["formatVersion"] == 2 and all(len(c["logits"]) == 10 for c in doc["cases"])
+    assert doc["formatVersion"] == 3 and all(len(c["logits"]) == 10 for c in doc["cases"])
+    assert all([len(h) for h in c["hidden"]] == [128, 64] for c in doc["cases"])
     jsonschema.validate(doc, schema)
+    hidden = [case.pop("hidden") for case in doc["cases"]]
+    with pytest.raises(jsonschema.ValidationError):  # format 3 without hidden activations
+        jsonschema.validate(doc, schema)
+    doc["formatVersion"] = 2
+    jsonschema.validate(doc, schema)
+    doc["cases"][0]["hidden"] = hidden[0]
+    with pytest.raises(jsonschema.ValidationError):  # hidden in a format 2 file: not format 2
+        jsonschema.validate(doc, schema)
+    del doc["cases"][0]["hidden"]
     del doc["cases"][0]["logits"]
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(doc, schema)
@@ -201,6 +212,46 @@ def test_the_parity_schema_requires_logits_exactly_in_format_2(run_dir, tmp_path
     for case in doc["cases"]:
         case.pop("logits", None)
     jsonschema.validate(doc, schema)
+
+
+def forge_parity(dest: Path, version: str, edit) -> None:
+    """Edit a version's parity file and its index entry's SHA-256 and size, as a forger would."""
+    path = dest / "weights" / version / "parity.json"
+    doc = json.loads(path.read_text())
+    edit(doc)
+    blob = json.dumps(doc).encode()
+    path.write_bytes(blob)
+    index = json.loads((dest / "index.json").read_text())
+    index["weights"][version]["files"]["parity.json"] = {"sha256": sha256(blob), "size": len(blob)}
+    (dest / "index.json").write_text(json.dumps(index))
+
+
+def test_verify_checks_hidden_activations_exactly_and_names_the_worst_case(run_dir, tmp_path):
+    dest = tmp_path / "fx"
+    assert cli.main([*export_args(run_dir, dest), "--version", "0.4.0"]) == 0
+    assert "hidden activations and logits exact" in verify.verify(dest, files_only=True)[0]
+
+    def one_activation(doc):
+        hidden = doc["cases"][5]["hidden"][1]
+        hidden[hidden.index(max(hidden))] += 1e-6  # logits and probabilities left as they were
+
+    forge_parity(dest, "0.4.0", one_activation)
+    with pytest.raises(DigitnetError) as e:
+        verify.verify(dest, files_only=True)
+    assert str(e.value).startswith(f"{dest / 'weights/0.4.0/parity.json'}: cases[5] (")
+    assert "the reference's hidden[1] activations differ by 1e-06 (exact)" in str(e.value)
+    assert "cases fail" not in str(e.value)  # one case fails: no worst to name
+
+    def two_more(doc):
+        doc["cases"][9]["logits"][0] += 1e-3
+        doc["cases"][12]["probabilities"][0] += 1e-9
+
+    forge_parity(dest, "0.4.0", two_more)
+    with pytest.raises(DigitnetError) as e:
+        verify.verify(dest, files_only=True)
+    first, worst = str(e.value).split("; 3 of 40 cases fail, the worst ")
+    assert "cases[5]" in first and "hidden[1] activations differ by 1e-06" in first
+    assert worst.startswith("cases[9] (") and "logits differ by 0.001 (exact)" in worst
 
 
 def test_published_files_follow_their_json_schemas():

@@ -721,7 +721,7 @@ def test_python_smoke_passes_and_fires(tmp_path: Path):
     said = smoke(tmp_path / "a")
     assert "pretrained() is" in said and "1.0.0: 270 parity digits" in said
     off = lambda c, m: {**c, "probabilities": [p + 1e-9 for p in c["probabilities"]]}  # noqa: E731
-    with pytest.raises(SmokeFailed, match="parity case 0 .*predict\\(\\) differs from the parity"):
+    with pytest.raises(SmokeFailed, match=r"cases\[0\] .*probabilities differ by 1e-09"):
         smoke(tmp_path / "b", off)
 
     # Conformance levels (FORMAT.md): probabilities within 1e-12, so one ulp off passes (exp's
@@ -737,7 +737,7 @@ def test_python_smoke_passes_and_fires(tmp_path: Path):
         return {**c, "logits": [math.nextafter(z0, math.inf) if nudge else z0, *zs]}
 
     assert " logits exact" in smoke(tmp_path / "d", logits)
-    with pytest.raises(SmokeFailed, match="logits differ from the parity file"):
+    with pytest.raises(SmokeFailed, match=r"cases\[0\] .*logits differ by .* \(exact\)"):
         smoke(tmp_path / "e", lambda c, m: logits(c, m, nudge=True))
     with pytest.raises(SmokeFailed, match="not from the fresh install /nowhere"):
         smoke(tmp_path / "f", prefix="/nowhere")
@@ -802,7 +802,7 @@ def test_npm_smoke_fires_on_wrong_predictions_and_wrong_weights(repo: Path, tmp_
     model = (repo / "js/model.json").read_text()
     uniform = "() => new Float64Array(10).fill(0.1)"
     tarball = fake_engine(repo, tmp_path / "a", model, uniform)
-    with pytest.raises(SmokeFailed, match="predict\\(\\) differs from the parity file"):
+    with pytest.raises(SmokeFailed, match=r"cases\[0\] .*probabilities differ by"):
         dist.smoke_npm(tarball, version, sha, parity)
     tarball = fake_engine(repo, tmp_path / "b", model + " ", uniform)
     with pytest.raises(SmokeFailed, match=f"model.json: SHA-256 [0-9a-f]+, pinned {sha}"):

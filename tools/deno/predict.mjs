@@ -1,19 +1,22 @@
 // The README's claim that the engine runs in Deno, checked (nox -s js runs this with the Deno
 // pinned beside it, reading the repository and nothing else): both entries load the pinned
-// weights, js/model.json, and give every parity digit of that version the probabilities the
-// Python reference recorded (within 1e-12, the conformance level) and its most probable digit;
-// the wasm entry must run its kernel. Exits non-zero on the first difference.
+// weights, js/model.json, and reproduce every parity digit of that version as the Python
+// reference recorded it (js/parity/replay.mjs: activations and logits exactly where the file
+// carries them, probabilities within the conformance tolerance) and classify it as the file's
+// most probable digit; the wasm entry must run its kernel. Exits non-zero on a difference.
 //
 //   tools/deno/node_modules/.bin/deno run --allow-read=. tools/deno/predict.mjs
 import { loadModel } from '../../js/src/index.js';
 import { loadModel as loadWasm } from '../../js/src/wasm.js';
+import { caseInput, replay } from '../../js/parity/replay.mjs';
 
 const root = new URL('../../', import.meta.url);
 const read = (path) => Deno.readTextFile(new URL(path, root));
 
 const pinned = JSON.parse(await read('js/package.json')).digitnet.weightsVersion;
 const text = await read('js/model.json');
-const { cases } = JSON.parse(await read(`fixtures/weights/${pinned}/parity.json`));
+const parity = JSON.parse(await read(`fixtures/weights/${pinned}/parity.json`));
+const { cases } = parity;
 
 for (const [entry, load] of [
   ['core', loadModel],
@@ -23,15 +26,11 @@ for (const [entry, load] of [
   if (entry === 'wasm' && model.info.backend !== 'wasm') {
     throw new Error(`the wasm entry runs on ${model.info.backend} in Deno`);
   }
+  const run = (x) => ({ ...model.forward(x), probs: model.predict(x) });
+  replay(parity, run, `${entry}: weights ${pinned} parity file`);
   for (const c of cases) {
-    const pixels = Uint8Array.from(atob(c.pixels), (ch) => ch.charCodeAt(0));
-    const x = Float64Array.from(pixels, (v) => v / 255);
-    const probs = model.predict(x);
-    const worst = Math.max(...c.probabilities.map((p, j) => Math.abs(p - probs[j])));
-    if (!(worst <= 1e-12))
-      throw new Error(`${entry}: parity digit #${c.index}: probabilities ${worst} off`);
     const want = c.probabilities.indexOf(Math.max(...c.probabilities));
-    const [top] = model.classify(x, 1);
+    const [top] = model.classify(caseInput(c), 1);
     if (top.digit !== want)
       throw new Error(`${entry}: parity digit #${c.index} reads ${top.digit}, not ${want}`);
   }

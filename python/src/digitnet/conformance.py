@@ -14,6 +14,11 @@ import numpy as np
 
 EXACT = 0.0
 PROBABILITY_TOLERANCE = 1e-12
+# The parity file (fixtures/FORMAT.md): 2 adds each case's logits, 3 its hidden activations, all
+# checked exactly. A published file keeps its format (1.0.0: 1, 1.1.0: 2); export writes the last.
+PARITY_FORMAT = "digitnet-parity"
+PARITY_FORMAT_VERSIONS = (1, 2, 3)
+PARITY_FORMAT_VERSION = PARITY_FORMAT_VERSIONS[-1]
 BIT_EXACT = "bit-exact logits"  # the level @digitnet/engine and the Python reference claim
 CONFORMANT = "conformant at 1e-12"  # the level any engine must reach
 

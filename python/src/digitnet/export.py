@@ -17,8 +17,6 @@ from .evaluate import evaluate
 
 MAX_MODEL_BYTES = 150_000
 DEFAULT_PER_CHANNEL = False
-PARITY_FORMAT = "digitnet-parity"
-PARITY_FORMAT_VERSION = 2  # 2 adds each case's logits, checked exactly; 1.0.0 keeps 1
 
 
 def model_document(params, version: str, per_channel: bool, metadata: dict) -> dict:
@@ -68,7 +66,7 @@ def parity_cases(model: reference.Model, data: Dataset, per_class: int = 20) -> 
     """Test digits that exercise the engine: the first `per_class` of each class, every digit the
     int8 model gets wrong (up to 40) and the 40 with the narrowest top-two margin."""
     out = model.forward(conformance.inputs(data.test.images))
-    probs, logits = out["probs"], out["logits"]
+    probs, logits, hidden = out["probs"], out["logits"], out["hidden"]
     labels = data.test.labels
     top2 = np.sort(probs, axis=1)[:, -2:]
     margin = top2[:, 1] - top2[:, 0]
@@ -86,6 +84,7 @@ def parity_cases(model: reference.Model, data: Dataset, per_class: int = 20) -> 
             "index": i,
             "label": int(labels[i]),
             "pixels": base64.b64encode(data.test.images[i].tobytes()).decode("ascii"),
+            "hidden": [h[i].tolist() for h in hidden],
             "logits": logits[i].tolist(),
             "probabilities": probs[i].tolist(),
         }
@@ -95,11 +94,12 @@ def parity_cases(model: reference.Model, data: Dataset, per_class: int = 20) -> 
 
 def parity_document(model: reference.Model, data: Dataset) -> dict:
     return {
-        "format": PARITY_FORMAT,
-        "formatVersion": PARITY_FORMAT_VERSION,
+        "format": conformance.PARITY_FORMAT,
+        "formatVersion": conformance.PARITY_FORMAT_VERSION,
         "weightsVersion": model.version,
-        "description": "MNIST test digits with the float64 reference's logits (exact: "
-        "bit-exact logits) and probabilities (an engine conforms within 1e-12, same argmax)",
+        "description": "MNIST test digits with the float64 reference's hidden activations and "
+        "logits (exact: bit-exact logits) and probabilities (an engine conforms within "
+        f"{conformance.PROBABILITY_TOLERANCE:g}, same argmax)",
         "cases": parity_cases(model, data),
     }
 

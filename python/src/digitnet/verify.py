@@ -22,8 +22,10 @@ import numpy as np
 
 from . import card as model_card
 from . import conformance, data, reference
+from .conformance import PARITY_FORMAT
+from .conformance import PARITY_FORMAT_VERSIONS as PARITY_VERSIONS
 from .errors import DigitnetError
-from .export import PARITY_FORMAT, measured
+from .export import measured
 from .publish import CARD, INDEX, SUMMARY, read_index
 from .publish import VERSION_FILES as FILES
 from .storage import read_json_object, sha256
@@ -101,7 +103,7 @@ def verify_files(dest: Path, version: str, entry) -> tuple[reference.Model, bool
         )
     parity_version, cases = check_parity(model, folder / "parity.json")
     check_records(folder, model, entry)
-    exact = "logits exact, " if parity_version >= 2 else ""
+    exact = ("", "", "logits exact, ", "hidden activations and logits exact, ")[parity_version]
     return (
         model,
         parity_version >= 2,
@@ -160,30 +162,54 @@ def parity_inputs(cases, path: Path) -> np.ndarray:
 
 
 def check_parity(model: reference.Model, path: Path) -> tuple[int, int]:
-    """The reference reproduces the parity file; returns its format version and case count."""
+    """The reference reproduces the parity file; returns its format version and case count.
+    Every case is checked; a failure names the first failing case and, when more fail, the
+    worst (the largest difference), each at the first layer where it drifts."""
     doc = read_json_object(path)
     fv = doc.get("formatVersion")
-    if doc.get("format") != PARITY_FORMAT or type(fv) is not int or fv not in (1, 2):
-        raise DigitnetError(f"{path}: expected a {PARITY_FORMAT} file, formatVersion 1 or 2")
+    if doc.get("format") != PARITY_FORMAT or type(fv) is not int or fv not in PARITY_VERSIONS:
+        versions = ", ".join(map(str, PARITY_VERSIONS))
+        raise DigitnetError(f"{path}: expected a {PARITY_FORMAT} file, formatVersion {versions}")
     if doc.get("weightsVersion") != model.version:
         raise DigitnetError(f"{path}: weightsVersion: expected {model.version!r}")
     cases = doc.get("cases")
     out = model.forward(parity_inputs(cases, path))
-    for k, case in enumerate(cases):
-        name = f"{path}: cases[{k}] ({case.get('description')})"
-        want = numbers(case.get("probabilities"), 10, f"{name}.probabilities")
-        if fv >= 2:
-            logits = numbers(case.get("logits"), 10, f"{name}.logits")
-            if not np.array_equal(out["logits"][k], logits):
-                d = conformance.max_difference(out["logits"][k], logits)
-                raise DigitnetError(f"{name}: the reference's logits differ by {d:.3g} (exact)")
-        if not conformance.probabilities_agree(out["probs"][k], want):
-            d = conformance.max_difference(out["probs"][k], want)
-            raise DigitnetError(
-                f"{name}: the reference's probabilities differ by {d:.3g} (allowed "
-                f"{conformance.PROBABILITY_TOLERANCE:g}) or pick another digit"
-            )
+    failures = [f for k, case in enumerate(cases) if (f := drift(out, k, case, fv, path))]
+    if failures:
+        worst = max(failures, key=lambda f: f[0])  # the first of the largest
+        more = f"; {len(failures)} of {len(cases)} cases fail, the worst {worst[1]}"
+        raise DigitnetError(f"{path}: {failures[0][1]}{more if len(failures) > 1 else ''}")
     return fv, len(cases)
+
+
+def drift(out: dict, k: int, case, fv: int, path: Path) -> tuple[float, str] | None:
+    """How case k departs from the reference's outputs `out`, at the first layer where it does
+    (hidden activations from format 3, logits from format 2, both exact; then probabilities):
+    (max |difference|, what differs), or None."""
+    name = f"cases[{k}] ({case.get('description')})"
+    want = numbers(case.get("probabilities"), 10, f"{path}: {name}.probabilities")
+    exact = []
+    if fv >= 3:
+        hidden = case.get("hidden")
+        if not isinstance(hidden, list) or len(hidden) != len(out["hidden"]):
+            raise DigitnetError(f"{path}: {name}.hidden: expected {len(out['hidden'])} arrays")
+        for j, (h, v) in enumerate(zip(out["hidden"], hidden)):
+            recorded = numbers(v, h.shape[-1], f"{path}: {name}.hidden[{j}]")
+            exact.append((f"hidden[{j}] activations", h[k], recorded))
+    if fv >= 2:
+        logits = numbers(case.get("logits"), 10, f"{path}: {name}.logits")
+        exact.append(("logits", out["logits"][k], logits))
+    for what, got, recorded in exact:
+        if not np.array_equal(got, recorded):
+            d = conformance.max_difference(got, recorded)
+            return d, f"{name}: the reference's {what} differ by {d:.3g} (exact)"
+    if not conformance.probabilities_agree(out["probs"][k], want):
+        d = conformance.max_difference(out["probs"][k], want)
+        return d, (
+            f"{name}: the reference's probabilities differ by {d:.3g} (allowed "
+            f"{conformance.PROBABILITY_TOLERANCE:g}) or pick another digit"
+        )
+    return None
 
 
 def check_records(folder: Path, model: reference.Model, entry: dict) -> None:
