@@ -224,7 +224,8 @@ def test_a_synthetic_version_passes_on_its_own_data(synthetic, capsys):
     assert cli.main(["verify", "--dest", str(dest), "--data", data_dir]) == 0
     assert capsys.readouterr().out.splitlines()[-2:] == [
         "0.1.0: files match the index, the model passes the strict loader, parity reproduced "
-        "(40 cases: logits exact, probabilities within 1e-12), card and index agree, "
+        "(40 cases: hidden activations and logits exact, probabilities within 1e-12), card and "
+        "index agree, "
         "recorded metrics recomputed",
         "VERIFY OK",
     ]
