@@ -3,17 +3,6 @@
 // output starts at +0, adds input x weight input by input in increasing order, then its bias:
 // the Python reference's order, so logits and activations equal the reference's exactly.
 
-// W[i*O + j] = int8[i*O + j] * s_j, kept in the file's [inputs][outputs] order so that the
-// inner loop of `layerOutputs` reads one contiguous row per input. `weights` holds one byte per
-// char (atob's output); `<< 24 >> 24` reads a byte as two's complement int8.
-function dequantize({ I, O, weights, scales, bias, relu }) {
-  const W = new Float64Array(I * O);
-  for (let i = 0, k = 0; i < I; i++) {
-    for (let j = 0; j < O; j++, k++) W[k] = ((weights.charCodeAt(k) << 24) >> 24) * scales[j];
-  }
-  return { I, O, W, b: Float64Array.from(bias), relu };
-}
-
 // One layer: z = sum_i x_i W[i] + b (Python's engine.affine), then ReLU on a hidden layer
 // (not named `affine`, which in Python stops before the ReLU), visiting only the nonzero x_i: about
 // 80 % of an MNIST digit's pixels and half of a ReLU layer's outputs are zero, and skipping them
@@ -69,8 +58,8 @@ export function softmax(z) {
 // Scratch buffers are allocated here, once: a prediction allocates only what it returns.
 // `run(x, hidden)` returns the logits in a scratch buffer (copy before keeping them) and, if
 // `hidden` is an array, appends a copy of each hidden layer's activations to it.
-export function network(layers) {
-  const net = layers.map(dequantize);
+// `net` is validate.js's layers: their weights W are dequantized, in [inputs][outputs] order.
+export function network(net) {
   const width = Math.max(...net.map((L) => L.I));
   const rows = new Int32Array(width),
     vals = new Float64Array(width);

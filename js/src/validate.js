@@ -3,7 +3,7 @@
 // suite, which the Python loader passes too, so both name the same field on the same file.
 // Every rejection names the field and says what was expected. Nothing proportional to a
 // declared size is allocated before that size is checked against the data (a 1 KB file saying
-// "outputs": 1e9 is refused at once). Returns the layers with their weights decoded.
+// "outputs": 1e9 is refused at once). Returns the layers with their weights dequantized.
 
 const fail = (field, msg, E = TypeError) => {
   throw new E(`loadModel: ${field}: ${msg}`);
@@ -18,7 +18,8 @@ const show = (v) =>
         ? 'an object'
         : v;
 const finite = (v) => typeof v === 'number' && v - v === 0;
-// int8 values reach +-127, so 127 * scale must be finite for every weight to be.
+// int8 values reach +-127, so 127 * scale must be finite for every weight to be (one rule for
+// every width: a 4-bit layer's +-7 is then finite too).
 const isScale = (v) => finite(v) && v > 0 && v * 127 < 1 / 0;
 
 // obj[key] if it passes `ok` (a missing key shows as undefined); `at` + key is the field's path.
@@ -36,12 +37,12 @@ function numbers(obj, key, at, n, ok, what) {
   return v;
 }
 
-// Base64 (RFC 4648, padded) to a binary string, one char per byte, which the engine reads as
-// int8. atob decodes natively (a JS loop over 134 kB would dominate a cold start) but it
-// forgives whitespace, missing padding and stray bits in the last char, so re-encoding must
-// give the text back: only the canonical encoding passes, as in Python. That also refuses
-// anything not a string (atob coerces it, but a non-string never equals btoa's output), and
-// when atob throws, b stays undefined and btoa(b) is "dW5kZWZpbmVk", which atob decodes.
+// Base64 (RFC 4648, padded) to a binary string, one char per byte. atob decodes natively (a JS
+// loop over 134 kB would dominate a cold start) but it forgives whitespace, missing padding and
+// stray bits in the last char, so re-encoding must give the text back: only the canonical
+// encoding passes, as in Python. That also refuses anything not a string (atob coerces it, but a
+// non-string never equals btoa's output), and when atob throws, b stays undefined and btoa(b) is
+// "dW5kZWZpbmVk", which atob decodes.
 function bytes(s, n, field) {
   let b;
   try {
@@ -49,9 +50,27 @@ function bytes(s, n, field) {
   } catch {}
   if (btoa(b) !== s) fail(field, `expected a canonical base64 string, got ${show(s)}`);
   if (b.length !== n) fail(field, `expected ${n} bytes, got ${b.length}`);
-  const bad = b.indexOf('\x80'); // -128 has no positive twin: the quantizer never writes it
-  if (bad >= 0) fail(field, `byte ${bad} is -128 (expected -127..127)`);
   return b;
+}
+
+// A layer's weights, dequantized once (FORMAT.md: W[i][j] = level * s_j in float64), as a
+// Float64Array in [inputs][outputs] order, whatever the file's width: 8 bits are stored in that
+// order, a byte each; 4 bits neuron by neuron, level t = j*I + i in byte t >> 1, high nibble
+// first. Level t's bits are shifted to the top of 32 and back, which sign-extends them. The
+// minimum (-128, -8) has no positive twin: the quantizer never writes it.
+function dequantize(s, I, O, bits, scales, field) {
+  const n = I * O,
+    b = bytes(s, (n * bits + 7) >> 3, field),
+    W = new Float64Array(n);
+  for (let t = 0; t < n; t++) {
+    const v = (b.charCodeAt((t * bits) >> 3) << (24 + ((t * bits) & 7))) >> (32 - bits),
+      j = bits < 8 ? (t / I) | 0 : t % O;
+    if (v === -1 << (bits - 1))
+      fail(field, `${bits < 8 ? 'nibble' : 'byte'} ${t} is ${v} (expected ${v + 1}..${-v - 1})`);
+    W[bits < 8 ? (t % I) * O + j : t] = v * scales[j];
+  }
+  if ((n * bits) & 4 && b.charCodeAt(n >> 1) & 15) fail(field, `nibble ${n} is not 0`);
+  return W;
 }
 
 // Arrays and objects nest at most 64 deep (the file itself is level 1): no reader needs deep
@@ -120,6 +139,8 @@ export function validate(json) {
       const O = width;
       const activation = last ? 'softmax' : 'relu';
       get(L, 'activation', at, (v) => v === activation, `"${activation}"`);
+      // the weight width: 8 when absent (every 1.x file), else 4 or 8
+      const bits = get(L, 'bits', at, (v) => v === undefined || v === 4 || v === 8, '4 or 8') || 8;
       const perChannel = 'scales' in L;
       if (perChannel === 'scale' in L) fail(`${at}scales`, 'expected one of "scales" and "scale"');
       const what = 'positive number with 127*s finite';
@@ -127,10 +148,10 @@ export function validate(json) {
         ? numbers(L, 'scales', at, O, isScale, what)
         : get(L, 'scale', at, isScale, `a ${what}`);
       const bias = numbers(L, 'bias', at, O, finite, 'finite number');
-      const weights = bytes(L.weights, I * O, `${at}weights`);
       // Per layer, one scale per output, made only now: O is the checked length of `bias`.
       const scales = perChannel ? scale : bias.map(() => scale);
-      return { I, O, weights, scales, bias, relu: !last, perChannel };
+      const W = dequantize(L.weights, I, O, bits, scales, `${at}weights`);
+      return { I, O, W, b: Float64Array.from(bias), relu: !last, perChannel };
     }),
   };
 }

@@ -23,7 +23,7 @@ function compile() {
 
 // Memory: the kernel's list of nonzero inputs (16 bytes per input of the widest layer), the
 // input x, then per layer its weights (rows padded to a multiple of 8 outputs, s bytes), biases
-// and outputs z. Weights are dequantized as the core does (int8 * scale in float64).
+// and outputs z. Weights are validate.js's, dequantized once for both entries.
 function layout(layers) {
   let top = 16 * Math.max(...layers.map((L) => L.I));
   const x = top;
@@ -40,13 +40,9 @@ function layout(layers) {
 }
 
 function fill(F, layers, plan) {
-  layers.forEach(({ I, O, weights, scales, bias }, k) => {
-    const { s, w, b } = plan[k],
-      stride = s / 8;
-    for (let i = 0, q = 0; i < I; i++) {
-      for (let j = 0, r = w / 8 + i * stride; j < O; j++, q++)
-        F[r + j] = ((weights.charCodeAt(q) << 24) >> 24) * scales[j];
-    }
+  layers.forEach(({ I, O, W, b: bias }, k) => {
+    const { s, w, b } = plan[k];
+    for (let i = 0; i < I; i++) F.set(W.subarray(i * O, i * O + O), (w + i * s) / 8);
     F.set(bias, b / 8);
   });
 }

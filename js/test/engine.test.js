@@ -84,6 +84,15 @@ test('any architecture the format allows: one layer, three hidden layers, odd wi
   checkAgainstReference(makeModel([784, 33, 17, 5, 10], { seed: 5 }), '784-33-17-5-10');
 });
 
+test('4-bit and mixed-width layers, odd level counts (a padding nibble) included', () => {
+  checkAgainstReference(makeModel([784, 128, 64, 10], { bits: [4, 4, 4], seed: 6 }), '4-bit');
+  checkAgainstReference(makeModel([784, 33, 17, 5, 10], { bits: [4, 8, 4, 8], seed: 7 }), 'mixed');
+  checkAgainstReference(
+    makeModel([784, 3, 5, 10], { bits: [8, 4, 4], quantization: 'per-layer', seed: 8 }),
+    '8-4-4 per layer',
+  );
+});
+
 test('matches the parity file of the shipped weights version', () => {
   const json = shippedModel();
   const file = path.join(FIXTURES, 'weights', json.version, 'parity.json');

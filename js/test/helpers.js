@@ -74,19 +74,45 @@ export function softmax(z) {
   return e.map((v) => v / total);
 }
 
+// 4-bit levels, given in the file's neuron-major order, two a byte, high nibble first, a zero
+// padding nibble after an odd count (FORMAT.md), to base64.
+export function pack4(levels) {
+  const b = new Uint8Array((levels.length + 1) >> 1);
+  levels.forEach((v, t) => {
+    b[t >> 1] |= (v & 15) << (t % 2 ? 0 : 4);
+  });
+  return Buffer.from(b).toString('base64');
+}
+
+// The level from input i to output j of layer L, whose weights decode to the bytes q, as
+// FORMAT.md states it: int8 input by input, or 4-bit neuron by neuron (level t = j*I + i, in
+// byte t >> 1, high nibble first).
+export function level(L, q, i, j) {
+  if (L.bits !== 4) return q[i * L.outputs + j];
+  const t = j * L.inputs + i,
+    byte = q[t >> 1] & 255,
+    nibble = t % 2 ? byte & 15 : byte >> 4;
+  return nibble > 7 ? nibble - 16 : nibble;
+}
+
 // A valid digitnet-mlp v1 model with the given layer sizes and random int8 weights.
-// quantization: 'per-channel', 'per-layer' or 'mixed' (alternating, per-channel first).
-export function makeModel(sizes, { quantization = 'per-channel', seed = 1 } = {}) {
+// quantization: 'per-channel', 'per-layer' or 'mixed' (alternating, per-channel first); bits:
+// each layer's width (4 or 8; none: 8 and no `bits` key), 4-bit levels random in -7..7.
+export function makeModel(sizes, { quantization = 'per-channel', seed = 1, bits } = {}) {
   const r = rng(seed);
   const layers = sizes.slice(1).map((O, k) => {
     const I = sizes[k];
-    const q = Int8Array.from({ length: I * O }, () => Math.round(r() * 254) - 127);
+    const four = bits?.[k] === 4;
+    const q = Int8Array.from({ length: I * O }, () =>
+      four ? Math.round(r() * 14) - 7 : Math.round(r() * 254) - 127,
+    );
     const perChannel = quantization === 'per-channel' || (quantization === 'mixed' && k % 2 === 0);
     return {
       inputs: I,
       outputs: O,
       activation: k === sizes.length - 2 ? 'softmax' : 'relu',
-      weights: toBase64(q),
+      ...(bits ? { bits: bits[k] } : {}),
+      weights: four ? pack4(q) : toBase64(q),
       ...(perChannel
         ? { scales: Array.from({ length: O }, () => 0.001 + r() * 0.02) }
         : { scale: 0.004 + r() * 0.01 }),
@@ -102,7 +128,7 @@ export function makeModel(sizes, { quantization = 'per-channel', seed = 1 } = {}
   };
 }
 
-// FORMAT.md's inference, written as plainly as possible: W[i][j] = int8 * s_j, then
+// FORMAT.md's inference, written as plainly as possible: W[i][j] = level * s_j, then
 // z_j = sum_i x_i W[i][j] + b_j in input order, ReLU, softmax with the maximum subtracted.
 export function reference(model, x) {
   let a = Array.from(x),
@@ -114,7 +140,7 @@ export function reference(model, x) {
     for (let j = 0; j < L.outputs; j++) {
       const s = L.scales ? L.scales[j] : L.scale;
       let sum = 0;
-      for (let i = 0; i < L.inputs; i++) sum += a[i] * (q[i * L.outputs + j] * s);
+      for (let i = 0; i < L.inputs; i++) sum += a[i] * (level(L, q, i, j) * s);
       z.push(sum + L.bias[j]);
     }
     if (L.activation === 'relu') {

@@ -136,8 +136,10 @@ test('synthetic models of odd widths and every quantization: the same bits as th
     [784, 300, 10],
   ];
   for (const [s, shape] of shapes.entries()) {
-    for (const quantization of ['per-channel', 'per-layer', 'mixed']) {
-      const json = makeModel(shape, { quantization, seed: 11 + s });
+    for (const quantization of ['per-channel', 'per-layer', 'mixed', '4-bit']) {
+      const bits =
+        quantization === '4-bit' ? shape.slice(1).map((_, k) => 4 << (k % 2)) : undefined;
+      const json = makeModel(shape, { quantization, seed: 11 + s, bits });
       const fast = wasm.loadModel(json),
         slow = core.loadModel(json);
       assert.equal(fast.info.backend, 'wasm');

@@ -304,3 +304,42 @@ def test_a_command_recorded_before_keeps_its_relative_paths(tmp_path, monkeypatc
     assert cli.portable(recorded, None)[-1] == "runs/1.1.0"
     assert cli.portable(["digitnet", "train", "--out", "../x"], None)[-1] == "../x"
     assert cli.portable(["digitnet", "train", "--out", "/elsewhere/x"], None)[-1] == "/elsewhere/x"
+
+
+def test_a_4_bit_run_exports_what_it_was_trained_for(tmp_path, monkeypatch, capsys):
+    """`train --bits 4` records its widths; `export` writes them (4-bit, per-channel), verify
+    accepts the version, and the recorded accuracy is the 4-bit model's."""
+    monkeypatch.chdir(tmp_path)
+    write_dataset(tmp_path / "data", n_train=64, n_test=40)
+    train = ["train", "--data", "data", "--epochs", "1", "--bits", "4", "--out", "run4"]
+    assert cli.main(train) == 0
+    assert json.loads((tmp_path / "run4/metrics.json").read_text())["recipe"]["bits"] == [4, 4, 4]
+    dest = tmp_path / "fx"
+    assert cli.main(["export", "run4", "--dest", "fx", "--data", "data", "--version", "2.0.0"]) == 0
+    out = capsys.readouterr().out
+    assert "quantized (4,4,4 bits, per-channel)" in out and "post-training" not in out
+    doc = json.loads((dest / "weights/2.0.0/model.json").read_text())
+    assert [layer["bits"] for layer in doc["layers"]] == [4, 4, 4]
+    assert all(len(layer["scales"]) == layer["outputs"] for layer in doc["layers"])
+    assert doc["metadata"]["quantization"] == "per-channel"
+    assert cli.main(["verify", "--dest", "fx", "--data", "data"]) == 0
+
+
+def test_export_bits_quantizes_after_training_and_prints_the_cost(run_dir, tmp_path, capsys):
+    dest = tmp_path / "fx"
+    assert cli.main([*export_args(run_dir, dest), "--version", "0.1.0", "--bits", "4,4,8"]) == 0
+    out = capsys.readouterr().out
+    assert "post-training quantization to 4,4,8 bits costs" in out
+    doc = json.loads((dest / "weights/0.1.0/model.json").read_text())
+    assert [layer.get("bits", 8) for layer in doc["layers"]] == [4, 4, 8]
+    assert "bits" not in doc["layers"][2]  # an int8 layer as 1.x writes it (per channel here)
+
+
+def test_export_refuses_a_run_whose_recorded_bits_are_not_widths(run_dir, tmp_path, capsys):
+    run, _ = run_dir
+    metrics = json.loads((run / "metrics.json").read_text())
+    metrics["recipe"]["bits"] = [4, 3, 4]
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    assert cli.main([*export_args(run_dir, tmp_path / "fx"), "--version", "0.1.0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "recipe.bits is [4, 3, 4], expected widths 4 or 8" in err

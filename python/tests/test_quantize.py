@@ -86,3 +86,27 @@ def test_a_weight_exactly_halfway_rounds_to_even(per_channel):
     q, scales = quantize.quantize(w, per_channel)
     assert scales.tolist() == [0.5]
     assert q[:, 0].tolist() == [127, 2, 4, -2, -4, 0, -127]
+
+
+def test_4_bit_layers_load_as_their_levels_times_their_scales():
+    """784-3-5-10: layer 1's 15 levels end in a padding nibble; an 8-bit layer beside 4-bit ones
+    is written as in 1.x (no `bits`)."""
+    params = model.init_params(np.random.default_rng(5), sizes=(784, 3, 5, 10), dtype=np.float64)
+    doc = export.model_document(params, "2.0.0", False, {}, bits=(4, 4, 8))
+    m = reference.load_model(json.loads(export.dumps(doc)))
+    for layer, spec, (w, _), bits in zip(m.layers, doc["layers"], params, (4, 4, 8)):
+        q, scales = quantize.quantize(w, bits < 8, bits)
+        top = quantize.levels(bits)
+        assert q.min() >= -top and np.abs(q).max() == top
+        assert (layer.weights == quantize.dequantize(q, scales)).all()
+        assert spec.get("bits", 8) == bits and ("scales" in spec) == (bits < 8)
+        assert len(base64.b64decode(spec["weights"])) == (w.size * bits + 7) // 8
+
+
+@pytest.mark.parametrize(
+    ("levels", "packed"),
+    [([[1], [-1], [7]], b"\x1f\x70"), ([[1, 2], [-7, 0]], b"\x19\x20")],
+)
+def test_4_bit_packing_is_format_mds_worked_example(levels, packed):
+    """FORMAT.md: neuron-major, two levels a byte, high nibble first, a zero padding nibble."""
+    assert export.weight_bytes(np.array(levels, np.int8), 4) == packed

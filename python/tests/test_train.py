@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from conftest import write_dataset
 
-from digitnet import cli, data, train
+from digitnet import cli, data, model, quantize, train
 
 TINY = dataclasses.replace(train.DEFAULT, epochs=2, batch_size=16)
 
@@ -92,3 +92,78 @@ def test_augmenter_warps_part_of_the_pool_each_epoch_and_keeps_the_rest():
         imgs, dataclasses.replace(recipe, warp_bank=0), np.random.default_rng(0)
     )
     assert np.array_equal(plain.epoch(), imgs)  # no warps, no shifts: the digits as they are
+
+
+def tiny_network(rng):
+    params = model.init_params(rng, sizes=(12, 7, 5, 10), dtype=np.float64)
+    return [(w, rng.standard_normal(b.shape) * 0.1) for w, b in params]  # nonzero biases too
+
+
+def test_quantization_aware_gradient_is_the_saturating_straight_through_estimate():
+    """QAT's gradient against central differences of the loss of the fake-quantized network in
+    its quantized weights (the estimate a straight-through estimator passes on), reaching the
+    float weights inside the clipping range only; an 8-bit layer trains in float."""
+    rng = np.random.default_rng(1)
+    params = tiny_network(rng)
+    x, y = rng.random((6, 12)), rng.integers(0, 10, 6)
+    live, masks = train.quantized(params, (4, 4, 8))
+    probs, acts = model.forward(live, x)
+    grads = train.straight_through(model.backward(live, probs, acts, y), masks)
+    assert live[2][0] is params[2][0] and masks[2] is None
+    eps = 1e-6
+    for k, (wq, _) in enumerate(live):
+        numeric = np.zeros_like(wq)
+        for i in np.ndindex(wq.shape):
+            old = wq[i]
+            wq[i] = old + eps
+            plus = model.cross_entropy(model.forward(live, x)[0], y)
+            wq[i] = old - eps
+            minus = model.cross_entropy(model.forward(live, x)[0], y)
+            wq[i] = old
+            numeric[i] = (plus - minus) / (2 * eps)
+        expected = numeric if masks[k] is None else numeric * masks[k]
+        rel = np.abs(grads[k][0] - expected).max() / np.abs(expected).max()
+        assert rel < 1e-6, f"layer {k}: relative error {rel:.2e}"
+    assert all(m.all() for m in masks[:2])  # the peak's scale clips nothing
+
+
+def test_saturating_estimator_stops_the_gradient_of_clipped_weights():
+    """With a scale that clips (here 60 % of the peak's), the weights beyond L * scale are
+    written as +-L and get no gradient; the others get the quantized weights' gradient."""
+    w = np.random.default_rng(2).standard_normal((30, 4))
+    scales = 0.6 * quantize.peak_scales(w, True, 4)
+    wq, mask = quantize.fake(w, 4, scales)
+    clipped = ~mask
+    assert clipped.any() and mask.any()
+    assert (np.abs(wq[clipped]) == (7 * scales * np.ones_like(w))[clipped]).all()
+    ones = np.ones_like(w)
+    ((g, gb),) = train.straight_through([(ones, np.ones(4))], [mask])
+    assert (g == mask).all() and (gb == 1).all()
+
+
+def test_4_bit_training_is_reproducible_and_trains_other_weights(tmp_path):
+    ds = data.load(write_dataset(tmp_path / "d", n_train=64, n_test=16))
+    four = dataclasses.replace(TINY, bits=(4, 4, 4))
+    a, _ = train.train(ds, four, seed=7)
+    b, _ = train.train(ds, four, seed=7)
+    c, _ = train.train(ds, TINY, seed=7)
+    flat = lambda p: b"".join(w.tobytes() + bias.tobytes() for w, bias in p)  # noqa: E731
+    assert flat(a) == flat(b)
+    assert flat(a) != flat(c)
+
+
+@pytest.mark.parametrize(
+    ("flag", "widths"), [("4", (4, 4, 4)), ("8", (8, 8, 8)), ("4,4,8", (4, 4, 8))]
+)
+def test_train_bits_flag_sets_each_layers_width(flag, widths):
+    args = cli.parser().parse_args(["train", "--bits", flag])
+    assert args.bits == widths
+
+
+@pytest.mark.parametrize("flag", ["5", "4,4", "4,4,4,4", "four", "4,,8", ""])
+def test_train_bits_flag_refuses_other_widths_in_one_line(flag, capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(["train", "--bits", flag])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--bits" in err and "expected one of 4, 8" in err

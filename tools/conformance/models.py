@@ -8,17 +8,23 @@ import json
 import random
 
 
-def model(sizes=(784, 1, 10), quantization="per-layer", seed=1) -> dict:
-    """A valid model with these layer widths; quantization per-layer, per-channel or mixed."""
+def model(sizes=(784, 1, 10), quantization="per-layer", seed=1, bits=None) -> dict:
+    """A valid model with these layer widths; quantization per-layer, per-channel or mixed;
+    `bits` one weight width per layer (4 or 8; None: 8 everywhere, no `bits` key written)."""
     r = random.Random(seed)
     layers = []
     for k, (inputs, outputs) in enumerate(zip(sizes, sizes[1:])):
-        q = bytes(r.randrange(-127, 128) & 0xFF for _ in range(inputs * outputs))
+        width = bits[k] if bits else 8
+        if width == 4:
+            q = pack4([r.randrange(-7, 8) for _ in range(inputs * outputs)])
+        else:
+            q = bytes(r.randrange(-127, 128) & 0xFF for _ in range(inputs * outputs))
         per_channel = quantization == "per-channel" or (quantization == "mixed" and k % 2 == 0)
         layer = {
             "inputs": inputs,
             "outputs": outputs,
             "activation": "softmax" if k == len(sizes) - 2 else "relu",
+            **({"bits": width} if bits else {}),
             "weights": base64.b64encode(q).decode(),
         }
         if per_channel:
@@ -34,6 +40,13 @@ def model(sizes=(784, 1, 10), quantization="per-layer", seed=1) -> dict:
         "layers": layers,
         "metadata": {"note": "synthetic"},
     }
+
+
+def pack4(levels: list[int]) -> bytes:
+    """4-bit levels (in the file's neuron-major order) two per byte, high nibble first, a zero
+    padding nibble after an odd count (FORMAT.md, written here without the package's code)."""
+    nibbles = [v & 0xF for v in levels] + [0] * (len(levels) % 2)
+    return bytes(hi << 4 | lo for hi, lo in zip(nibbles[::2], nibbles[1::2]))
 
 
 def text(doc) -> str:

@@ -26,6 +26,7 @@ from . import (
 )
 from .errors import DigitnetError
 from .evaluate import evaluate, report
+from .quantize import WIDTHS
 
 CHECKPOINT, METRICS = checkpoint.NAME, "metrics.json"
 
@@ -40,6 +41,8 @@ def cmd_train(args) -> None:
     recipe = train.RECIPES[args.recipe]
     if args.epochs is not None:
         recipe = train.Recipe(**{**recipe.to_dict(), "epochs": args.epochs})
+    if args.bits is not None:
+        recipe = train.Recipe(**{**recipe.to_dict(), "bits": args.bits})
     ds = data.load(args.data)
     with runs.run_folder(args.out) as out:
         print(
@@ -178,7 +181,8 @@ def cmd_export(args) -> None:
     run = Path(args.run_dir)
     params = load_checkpoint(run)
     meta = read_metrics(run)
-    export.check_budget(params, args.version, args.per_channel)  # before the data and the work
+    bits = args.bits or trained_widths(meta, run)
+    export.check_budget(params, args.version, args.per_channel, bits)  # before the data and work
     ds = data.load(args.data)
     trained = shlex.split(str(meta.get("command", "digitnet train")))
     command = f"{shlex.join(portable(trained, None))} && {recorded_command(args.argv)}"
@@ -190,13 +194,30 @@ def cmd_export(args) -> None:
         per_channel=args.per_channel,
         command=command,
         dest=Path(args.dest),
+        bits=bits,
     )
     size = (folder / "model.json").stat().st_size
     print(f"published {args.version} in {folder}")
+    widths = ",".join(map(str, bits))
     print(
-        f"  float accuracy {card['floatAccuracy']:.2%}, int8 ({card['quantization']}) "
-        f"{card['int8Accuracy']:.2%}, model.json {size:,} bytes"
+        f"  trained accuracy {card['floatAccuracy']:.2%}, quantized ({widths} bits, "
+        f"{card['quantization']}) {card['int8Accuracy']:.2%}, model.json {size:,} bytes"
     )
+    if args.bits:  # post-training quantization: what it cost against the run as trained
+        cost = (card["floatAccuracy"] - card["int8Accuracy"]) * 100
+        print(f"  post-training quantization to {widths} bits costs {cost:.2f} points")
+
+
+def trained_widths(meta: dict, run: Path) -> tuple[int, ...]:
+    """The weight widths a run was trained for (its recipe's `bits`; 8 for runs before them)."""
+    recipe = meta.get("recipe")
+    bits = recipe.get("bits", [8]) if isinstance(recipe, dict) else [8]
+    try:
+        return weight_widths(",".join(str(b) for b in bits))
+    except (argparse.ArgumentTypeError, TypeError):
+        raise DigitnetError(
+            f"{run / METRICS}: recipe.bits is {bits!r}, expected widths 4 or 8"
+        ) from None
 
 
 def cmd_verify(args) -> None:
@@ -229,19 +250,33 @@ def whole_number(minimum: int):
     return parse
 
 
-def parser() -> argparse.ArgumentParser:
-    p = Parser(prog="digitnet", description=__doc__)
-    p.add_argument("--version", action="version", version=f"digitnet {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
-    d = sub.add_parser("data", help="the MNIST data set").add_subparsers(required=True)
-    f = d.add_parser("fetch", help="fetch MNIST (or check the cache), print where the files are")
-    f.set_defaults(func=cmd_fetch)
+def weight_widths(text: str) -> tuple[int, ...]:
+    """An argparse type: --bits N (every layer) or N,N,N (one per layer), each in WIDTHS."""
+    layers = len(model.SIZES) - 1
+    parts = text.split(",")
+    if len(parts) not in (1, layers) or not all(p.strip() in map(str, WIDTHS) for p in parts):
+        raise argparse.ArgumentTypeError(
+            f"expected one of {', '.join(map(str, WIDTHS))}, for every layer or for each of "
+            f"the {layers} layers separated by commas (4,4,8), got {text!r}"
+        )
+    widths = tuple(int(p) for p in parts)
+    return widths * layers if len(widths) == 1 else widths
 
-    data_help = "a folder with the four IDX files, raw or .gz (default: $DIGITNET_DATA or MNIST)"
+
+weight_widths.__name__ = "weight widths"  # what argparse names in its own messages
+
+
+def add_train(sub, data_help: str) -> None:
     t = sub.add_parser("train", help="train from scratch")
     t.add_argument("--data", help=data_help)
     t.add_argument("--epochs", type=whole_number(1), help="override the recipe's epochs")
     t.add_argument("--seed", type=whole_number(0), default=0, help="random seed >= 0 (default 0)")
+    t.add_argument(
+        "--bits",
+        type=weight_widths,
+        help="weight width per layer: 4 or 8 for every layer, or one per layer (4,4,8); below 8 "
+        "the weights are fake-quantized in training (default: the recipe's, 8: float)",
+    )
     t.add_argument(
         "--out", help="output folder (default runs/<timestamp>/, with -2, -3, ... if taken)"
     )
@@ -253,11 +288,8 @@ def parser() -> argparse.ArgumentParser:
     )
     t.set_defaults(func=cmd_train)
 
-    e = sub.add_parser("evaluate", help="accuracy, per class, confusion, shift robustness")
-    e.add_argument("path", help="a run folder, a checkpoint.npz or a model.json")
-    e.add_argument("--data", help=data_help)
-    e.set_defaults(func=cmd_evaluate)
 
+def add_export(sub, data_help: str) -> None:
     x = sub.add_parser("export", help="quantize a run and publish a new weights version")
     x.add_argument("run_dir")
     x.add_argument("--version", required=True, help="new semver version X.Y.Z")
@@ -277,9 +309,33 @@ def parser() -> argparse.ArgumentParser:
         "budget for this network, so refused before any work)",
     )
     x.set_defaults(per_channel=export.DEFAULT_PER_CHANNEL)
+    x.add_argument(
+        "--bits",
+        type=weight_widths,
+        help="post-training quantization to these widths (4 or 8, or one per layer: 4,4,8) "
+        "instead of the run's own, printing what it costs (default: what the run was trained for)",
+    )
     x.add_argument("--data", help=data_help)
     x.set_defaults(func=cmd_export)
 
+
+def parser() -> argparse.ArgumentParser:
+    p = Parser(prog="digitnet", description=__doc__)
+    p.add_argument("--version", action="version", version=f"digitnet {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("data", help="the MNIST data set").add_subparsers(required=True)
+    f = d.add_parser("fetch", help="fetch MNIST (or check the cache), print where the files are")
+    f.set_defaults(func=cmd_fetch)
+
+    data_help = "a folder with the four IDX files, raw or .gz (default: $DIGITNET_DATA or MNIST)"
+    add_train(sub, data_help)
+
+    e = sub.add_parser("evaluate", help="accuracy, per class, confusion, shift robustness")
+    e.add_argument("path", help="a run folder, a checkpoint.npz or a model.json")
+    e.add_argument("--data", help=data_help)
+    e.set_defaults(func=cmd_evaluate)
+
+    add_export(sub, data_help)
     add_verify(sub)
     return p
 

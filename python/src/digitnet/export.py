@@ -19,17 +19,26 @@ MAX_MODEL_BYTES = 150_000
 DEFAULT_PER_CHANNEL = False
 
 
-def model_document(params, version: str, per_channel: bool, metadata: dict) -> dict:
+def model_document(
+    params, version: str, per_channel: bool, metadata: dict, bits: tuple[int, ...] | None = None
+) -> dict:
+    """The model file for float params, each layer quantized to its width in `bits` (8 when
+    None). A 4-bit layer is always per channel and states `bits`; 8-bit layers are written as
+    in 1.x (no `bits`), per channel only if asked."""
     layers = []
     for k, (w, b) in enumerate(params):
-        q, scales = quantize.quantize(w, per_channel)
+        width = bits[k] if bits else 8
+        channels = per_channel or width < 8
+        q, scales = quantize.quantize(w, channels, width)
         layer = {
             "inputs": int(w.shape[0]),
             "outputs": int(w.shape[1]),
             "activation": "softmax" if k == len(params) - 1 else "relu",
-            "weights": base64.b64encode(q.tobytes()).decode("ascii"),
         }
-        if per_channel:
+        if width < 8:
+            layer["bits"] = width
+        layer["weights"] = base64.b64encode(weight_bytes(q, width)).decode("ascii")
+        if channels:
             layer["scales"] = scales.tolist()
         else:
             layer["scale"] = float(scales[0])
@@ -44,11 +53,24 @@ def model_document(params, version: str, per_channel: bool, metadata: dict) -> d
     }
 
 
-def check_budget(params, version: str, per_channel: bool) -> None:
+def weight_bytes(q: np.ndarray, bits: int) -> bytes:
+    """The bytes of a layer's levels q (inputs x outputs), FORMAT.md's `weights`: int8 input by
+    input ([inputs][outputs]); 4-bit neuron by neuron ([outputs][inputs]: each neuron's 784
+    weights of the first layer form a 28x28 image, which gzip compresses 5-7 KB better), two
+    levels a byte, the first in the high nibble, a last odd level padded with a zero nibble."""
+    if bits == 8:
+        return q.tobytes()
+    nibbles = q.T.reshape(-1).astype(np.uint8) & 0x0F  # two's complement: -7 is 0x9
+    if nibbles.size % 2:
+        nibbles = np.append(nibbles, np.uint8(0))
+    return (nibbles[0::2] << 4 | nibbles[1::2]).tobytes()
+
+
+def check_budget(params, version: str, per_channel: bool, bits=None) -> None:
     """Refuse, before any work, weights whose model.json cannot fit the budget: the document
     without its metadata is a lower bound (for this 784-128-64-10 network, --per-channel's 202
     scales never fit beside full-precision biases; the flag stays for the CLI's contract)."""
-    size = len(dumps(model_document(params, version, per_channel, {})))
+    size = len(dumps(model_document(params, version, per_channel, {}, bits)))
     if size > MAX_MODEL_BYTES:
         raise DigitnetError(
             f"model.json would be at least {size:,} bytes "
@@ -130,13 +152,16 @@ def export(
     per_channel: bool,
     command: str,
     dest: Path,
+    bits: tuple[int, ...] | None = None,
 ) -> tuple[Path, dict]:
-    """Quantize, evaluate and publish; returns the version folder and its model-card metadata."""
+    """Quantize (each layer to its width in `bits`), evaluate and publish; returns the version
+    folder and its model-card metadata."""
     if publish.prepare(dest, version)[1]:  # refuse a published version before any work
         raise DigitnetError(f"{version}: already published by an interrupted export")
-    probe = reference.load_model(model_document(params, version, per_channel, {}))
+    per_channel = per_channel or any(n < 8 for n in bits or ())  # as model_document writes it
+    probe = reference.load_model(model_document(params, version, per_channel, {}, bits))
     metadata = model_metadata(probe, data.test, run_meta, per_channel, command)
-    doc = model_document(params, version, per_channel, metadata)
+    doc = model_document(params, version, per_channel, metadata, bits)
     model_bytes = dumps(doc)
     if len(model_bytes) > MAX_MODEL_BYTES:
         raise DigitnetError(

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from . import augment, model
+from . import augment, model, quantize
 from .data import Dataset
 
 
@@ -49,6 +49,9 @@ class Recipe:
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
+    # each layer's weight width: 8 trains in float (int8 at export, as 1.x); fewer bits train
+    # with those weights fake-quantized in the forward pass (quantization-aware training)
+    bits: tuple[int, ...] = (8, 8, 8)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -77,6 +80,27 @@ DEFAULT = Recipe(
 )
 # what `digitnet train --recipe` offers; "1.0.0" reproduces the weights published as 1.0.0
 RECIPES = {"default": DEFAULT, "original": ORIGINAL, "1.0.0": Recipe()}
+
+
+def quantized(params: model.Params, bits) -> tuple[model.Params, list]:
+    """The weights the forward pass uses (fake-quantized where bits < 8) and each layer's
+    straight-through mask (None at 8 bits)."""
+    pairs = [quantize.fake(W, n) for (W, _), n in zip(params, bits)]
+    return [(wq, b) for (wq, _), (_, b) in zip(pairs, params)], [mask for _, mask in pairs]
+
+
+def straight_through(grads: model.Params, masks: list) -> model.Params:
+    """The fake-quantized weights' gradients passed to the float weights, but those clipped."""
+    return [(g if m is None else g * m, gb) for (g, gb), m in zip(grads, masks)]
+
+
+def step(params: model.Params, opt: Adam, bits, x: np.ndarray, y: np.ndarray, lr: float):
+    """One mini-batch: forward and backward through the weights as `bits` quantizes them, Adam
+    on the float weights. Returns the batch's probabilities."""
+    live, masks = quantized(params, bits)
+    probs, acts = model.forward(live, x)
+    opt.step(params, straight_through(model.backward(live, probs, acts, y), masks), lr)
+    return probs
 
 
 def to_inputs(images: np.ndarray) -> np.ndarray:
@@ -177,10 +201,8 @@ def train(
         for s in range(steps_per_epoch):
             idx = order[s * recipe.batch_size : (s + 1) * recipe.batch_size]
             x, y = to_inputs(x_all[idx]), y_all[idx].astype(np.intp)
-            probs, acts = model.forward(params, x)
-            grads = model.backward(params, probs, acts, y)
             lr = cosine(recipe, ((epoch - 1) * steps_per_epoch + s) / total)
-            opt.step(params, grads, lr)
+            probs = step(params, opt, recipe.bits, x, y, lr)
             if recipe.ema:
                 for avg, p in zip(averaged, params):
                     for a, v in zip(avg, p):
@@ -193,8 +215,10 @@ def train(
             "epoch": epoch,
             "loss": round(loss_sum / n, 6),
             "trainAccuracy": round(correct / n, 6),  # camelCase, as every JSON file we write
-            "testAccuracy": accuracy(
-                unbiased(averaged, start, recipe, opt.t), data.test.images, data.test.labels
+            "testAccuracy": accuracy(  # of the weights as quantized in training
+                quantized(unbiased(averaged, start, recipe, opt.t), recipe.bits)[0],
+                data.test.images,
+                data.test.labels,
             ),
             "seconds": round(seconds, 3),
         }

@@ -14,6 +14,7 @@ import re
 
 import numpy as np
 
+from . import quantize
 from .engine import Layer
 from .errors import DigitnetError
 
@@ -160,6 +161,12 @@ def validate_layer(spec, k: int, width: int, last: bool) -> tuple[Layer, int]:
     i, o = int(i), int(o)
     act = "softmax" if last else "relu"
     get(spec, "activation", at, lambda v: isinstance(v, str) and v == act, f'"{act}"')
+    # the weight width: 8 when absent (every 1.x file), else 4 or 8
+    bits = (
+        int(get(spec, "bits", at, lambda v: is_number(v) and v in (4, 8), "4 or 8"))
+        if ("bits" in spec)
+        else 8
+    )
     per_channel = "scales" in spec
     if per_channel == ("scale" in spec):
         fail(f"{at}scales", 'expected one of "scales" and "scale"')
@@ -169,12 +176,8 @@ def validate_layer(spec, k: int, width: int, last: bool) -> tuple[Layer, int]:
     else:
         scale = float(get(spec, "scale", at, is_scale, f"a {what}"))
     bias = numbers(spec, "bias", at, o, is_finite, "finite number")
-    q = int8_weights(
-        spec.get("weights"),
-        i * o,
-        f"{at}weights",
-    )
-    weights = q.astype(np.float64).reshape(i, o) * scale  # broadcast: one scale per output
+    q = levels(spec.get("weights"), i, o, bits, f"{at}weights")
+    weights = q.astype(np.float64) * scale  # broadcast: one scale per output
     return Layer(weights, bias, act), o
 
 
@@ -187,9 +190,9 @@ def numbers(spec: dict, key: str, at: str, count: int, ok, what: str) -> np.ndar
     return np.array([float(v) for v in values], dtype=np.float64)
 
 
-def int8_weights(text, count: int, field: str) -> np.ndarray:
-    """Canonical base64 (RFC 4648: padded, no whitespace, unused bits zero) of `count` int8
-    values in -127..127. Only the canonical text passes: it must re-encode to itself."""
+def byte_string(text, count: int, field: str) -> bytes:
+    """Canonical base64 (RFC 4648: padded, no whitespace, unused bits zero) of `count` bytes.
+    Only the canonical text passes: it must re-encode to itself."""
     try:
         raw = base64.b64decode(text, validate=True) if isinstance(text, str) else None
     except (binascii.Error, ValueError):
@@ -199,8 +202,25 @@ def int8_weights(text, count: int, field: str) -> np.ndarray:
         fail(field, f"expected a canonical base64 string, got {got}")
     if len(raw) != count:
         fail(field, f"expected {count} bytes, got {len(raw)}")
-    q = np.frombuffer(raw, dtype=np.int8)
-    bad = np.flatnonzero(q == -128)
+    return raw
+
+
+def levels(text, i: int, o: int, bits: int, field: str) -> np.ndarray:
+    """A layer's levels as an (inputs, outputs) int8 array, whatever its width (FORMAT.md):
+    8 bits are stored in that order, a byte each; 4 bits neuron by neuron ([outputs][inputs]),
+    two a byte, high nibble first, sign-extended. The minimum (-128, -8) has no positive twin:
+    the quantizer never writes it. The first bad level is named, then a nonzero padding nibble."""
+    n = i * o
+    raw = np.frombuffer(byte_string(text, (n * bits + 7) // 8, field), dtype=np.uint8)
+    if bits == 8:
+        q = raw.astype(np.int8)
+    else:
+        nibbles = np.stack([raw >> 4, raw & 0xF], axis=1).reshape(-1)
+        q = ((nibbles.astype(np.int8) ^ 8) - 8)[:n]  # two's complement of 4 bits
+    bad = np.flatnonzero(q == -(1 << (bits - 1)))
     if bad.size:
-        fail(field, f"byte {int(bad[0])} is -128 (expected -127..127)")
-    return q
+        word, top = "byte" if bits == 8 else "nibble", quantize.levels(bits)
+        fail(field, f"{word} {int(bad[0])} is {-top - 1} (expected {-top}..{top})")
+    if n * bits % 8 and raw[-1] & 0xF:
+        fail(field, f"nibble {n} is not 0")
+    return q.reshape(i, o) if bits == 8 else q.reshape(o, i).T
