@@ -226,7 +226,8 @@ def e2e(session: nox.Session) -> None:
     with session.chdir(JS):
         try:
             # the demo page, then the engine in a module Web Worker (README: "and workers")
-            tests = ("e2e/draw.test.mjs", "e2e/worker.test.mjs")
+            # and fetch(url, { integrity: weights.integrity }) on a tampered and the pinned file
+            tests = ("e2e/draw.test.mjs", "e2e/worker.test.mjs", "e2e/integrity.test.mjs")
             session.run("node", "--test", "--test-concurrency=1", *tests, external=True, env=env)
         except nox.command.CommandFailed:
             failed.append("browser")

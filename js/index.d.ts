@@ -113,3 +113,15 @@ export function preprocess(
   height: number,
   options?: PreprocessOptions,
 ): Float64Array | null;
+
+/**
+ * The pinned weights, the package's `model.json` (`@digitnet/engine/model.json`): its version,
+ * its Subresource Integrity string and its size in bytes. Serve the file beside your page and
+ * fetch it with `fetch(url, { integrity: weights.integrity })`: the browser refuses bytes that
+ * are not these (a stale cache, a proxy, a wrong file). Written by `nox -s pin`.
+ */
+export const weights: {
+  readonly version: string;
+  readonly integrity: `sha256-${string}`;
+  readonly bytes: number;
+};

@@ -3,7 +3,7 @@
 import type { Model, ModelFile, ModelInfo } from './index.js';
 
 export type * from './index.js';
-export { preprocess } from './index.js';
+export { preprocess, weights } from './index.js';
 
 export interface WasmModelInfo extends ModelInfo {
   /**

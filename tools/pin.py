@@ -4,8 +4,9 @@
 
 It refuses (one line, exit 2) a version that fixtures/index.json does not list, that is already
 pinned, or when `digitnet verify` fails or cannot recompute the recorded accuracies (no MNIST).
-Otherwise it copies the version's model.json and card.json into js/ and its model.json into the
-Python package (python/src/digitnet/weights/X.Y.Z/, beside the versions bundled before), sets
+Otherwise it copies the version's model.json and card.json into js/ (and writes js/src/weights.js:
+the model's version, SRI integrity and size) and its model.json into the Python package
+(python/src/digitnet/weights/X.Y.Z/, beside the versions bundled before), sets
 digitnet.weightsVersion/weightsSha256 in js/package.json, bumps both packages' minor version
 (js/package.json, js/package-lock.json, digitnet.__version__), rewrites the README lines it owns
 (between `<!-- pin:NAME -->` and `<!-- /pin:NAME -->`) and adds an entry to each package's
@@ -19,8 +20,10 @@ keeps the bumped versions and rewrites that entry's weights bullet instead of bu
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime
 import gzip
+import hashlib
 import json
 import os
 import re
@@ -37,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 INDEX = "fixtures/index.json"
 PACKAGE_JSON = "js/package.json"
 PACKAGE_LOCK = "js/package-lock.json"
+WEIGHTS_MODULE = "js/src/weights.js"  # `import { weights } from '@digitnet/engine'`
 INIT = "python/src/digitnet/__init__.py"
 BUNDLED = "python/src/digitnet/weights"
 VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
@@ -238,6 +242,21 @@ def readme_blocks(version: str, sha: str, fig: dict) -> dict[str, dict[str, str]
     }
 
 
+def weights_module(version: str, model: bytes) -> bytes:
+    """js/src/weights.js: the pinned model.json's version, its Subresource Integrity string (what
+    a page hands to `fetch(url, { integrity })`) and its size."""
+    integrity = "sha256-" + base64.b64encode(hashlib.sha256(model).digest()).decode("ascii")
+    return (
+        "// Written by `nox -s pin` (tools/pin.py): the pinned model.json, for\n"
+        "// fetch(url, { integrity: weights.integrity }); release_check compares it with it.\n"
+        "export const weights = {\n"
+        f"  version: '{version}',\n"
+        f"  integrity: '{integrity}',\n"
+        f"  bytes: {len(model)},\n"
+        "};\n"
+    ).encode()
+
+
 def package_files(root: Path, version: str, sha: str, engine: str) -> dict[str, bytes]:
     package, lock = read_json(root, PACKAGE_JSON), read_json(root, PACKAGE_LOCK)
     package["version"] = engine
@@ -314,6 +333,7 @@ def plan(root: Path, version: str, today: str) -> tuple[dict[str, bytes], str | 
     files = {
         "js/model.json": model,
         "js/card.json": (root / weights / "card.json").read_bytes(),
+        WEIGHTS_MODULE: weights_module(version, model),
         f"{BUNDLED}/{version}/model.json": model,
         **package_files(root, version, sha, engine),
         INIT: init_file(root, python)[1],

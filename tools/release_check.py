@@ -45,6 +45,7 @@ PACKAGE_LOCK = "js/package-lock.json"
 INIT = "python/src/digitnet/__init__.py"
 INDEX = "fixtures/index.json"
 BUNDLED = pin.BUNDLED  # the Python package's copies of published model.json files
+WEIGHTS_MODULE, weights_module = pin.WEIGHTS_MODULE, pin.weights_module  # `import { weights }`
 LICENSES = ("LICENSE", "python/LICENSE", "js/LICENSE")  # the packages ship copies of the root's
 
 
@@ -163,6 +164,12 @@ def check_pin(root: Path) -> str:
     if shipped_card is None or shipped_card != read_or_none(root / card):
         what = "missing" if shipped_card is None else "differs from " + card
         problems.append(f"js/card.json: {what}; copy {card} there (nox -s pin does)")
+    # `import { weights }`: the integrity a page fetches the model with must be the shipped file's
+    if read_or_none(root / WEIGHTS_MODULE) != weights_module(version, published):
+        problems.append(
+            f"{WEIGHTS_MODULE}: not the version, integrity and size of {fixture} "
+            "(nox -s pin writes it)"
+        )
     fail_if(problems)
     return f"weights {version} pinned, listed and shipped as js/model.json (SHA-256 {sha[:12]}...)"
 
@@ -274,6 +281,7 @@ def committed_files(root: Path) -> list[str]:
         PACKAGE_LOCK,
         "js/model.json",
         "js/card.json",
+        WEIGHTS_MODULE,
         INIT,
         changelog.PATH,
     ]

@@ -64,3 +64,4 @@ export function loadModel(json, net = network) {
 }
 
 export { preprocess } from './preprocess.js';
+export { weights } from './weights.js';

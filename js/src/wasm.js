@@ -84,3 +84,4 @@ export function loadModel(json) {
 }
 
 export { preprocess } from './preprocess.js';
+export { weights } from './weights.js';

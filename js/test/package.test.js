@@ -174,8 +174,12 @@ const CONSUMER_TS = `
 import {
   loadModel, preprocess, type Classification, type Model, type ModelInfo, type ForwardResult,
 } from '@digitnet/engine';
-import { loadModel as loadFast, type WasmModel } from '@digitnet/engine/wasm';
+import { loadModel as loadFast, type WasmModel, weights as pin } from '@digitnet/engine/wasm';
 import weights from '@digitnet/engine/model.json' with { type: 'json' };
+const sri: \`sha256-\${string}\` = pin.integrity;
+const pinned: { version: string; bytes: number } = pin;
+// @ts-expect-error: the pin is read-only
+pin.bytes = 1;
 const model: Model = loadModel(weights);
 const fromText: Model = loadModel(JSON.stringify(weights));
 const probs: Float64Array = model.predict(new Array<number>(784).fill(0));
@@ -202,7 +206,7 @@ preprocess(new Uint8ClampedArray(16), 2, 2, { ink: 'blue' });
 const wrong: number[] = model.predict([]);
 // @ts-expect-error: info is read-only
 model.info.version = '2.0.0';
-export { probs, hidden, arch, acc, q, wrong, backend, asCore, top, first };
+export { probs, hidden, arch, acc, q, wrong, backend, asCore, top, first, sri, pinned };
 `;
 
 test('a fresh project installs the tarball, imports it as a site would and predicts', () => {

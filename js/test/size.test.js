@@ -1,4 +1,4 @@
-// Small and portable: the core (engine + preprocessing) within 3,340 B minified and gzipped,
+// Small and portable: the core (engine + preprocessing) within 3,432 B minified and gzipped,
 // the wasm entry (kernel inlined, core as its fallback) within 4.25 KiB, each bundled for the
 // browser with nothing left external, and no Node-only API or eval.
 import { test } from 'node:test';
@@ -9,8 +9,8 @@ import { build } from 'esbuild';
 import { ENTRIES, measure } from '../scripts/size.js';
 import { JS } from './helpers.js';
 
-test('the core within 3,340 B and the wasm entry within 4.25 KiB, min+gz', async () => {
-  assert.equal(ENTRIES.core.budget, 3340);
+test('the core within 3,432 B and the wasm entry within 4.25 KiB, min+gz', async () => {
+  assert.equal(ENTRIES.core.budget, 3432);
   assert.equal(ENTRIES.wasm.budget, 4352);
   for (const name of ['core', 'wasm']) {
     const { minified, gzipped, budget } = await measure(name);
@@ -23,7 +23,7 @@ test('the core within 3,340 B and the wasm entry within 4.25 KiB, min+gz', async
 
 // The core never carries the kernel; the wasm entry is everything in src/.
 const BUNDLES = {
-  'index.js': ['engine.js', 'index.js', 'preprocess.js', 'validate.js'],
+  'index.js': ['engine.js', 'index.js', 'preprocess.js', 'validate.js', 'weights.js'],
   'wasm.js': fs.readdirSync(path.join(JS, 'src')).filter((f) => f.endsWith('.js')),
 };
 

@@ -8,6 +8,8 @@ The repository is test_release_check's small git repository plus the READMEs' pi
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import importlib
 import json
 import sys
@@ -90,6 +92,10 @@ def test_pin_writes_everything_and_the_release_gates_pass(repo: Path):
         assert (repo / "js" / name).read_bytes() == (
             repo / f"fixtures/weights/1.1.0/{name}"
         ).read_bytes()
+    model = (repo / "fixtures/weights/1.1.0/model.json").read_bytes()
+    integrity = "sha256-" + base64.b64encode(hashlib.sha256(model).digest()).decode()
+    weights = (repo / "js/src/weights.js").read_text()
+    assert f"version: '1.1.0',\n  integrity: '{integrity}',\n  bytes: {len(model)}," in weights
     for version in ("1.0.0", "1.1.0"):  # the earlier bundled version stays loadable
         bundled = repo / f"python/src/digitnet/weights/{version}/model.json"
         assert (

@@ -128,6 +128,8 @@ def pin(root: Path, version: str, sha: str | None = None, js_version: str = "1.0
     write(root, "js/package-lock.json", dump(lock))
     for name in ("model.json", "card.json"):
         shutil.copyfile(root / f"fixtures/weights/{version}/{name}", root / "js" / name)
+    model = (root / f"fixtures/weights/{version}/model.json").read_bytes()
+    write(root, release_check.WEIGHTS_MODULE, release_check.weights_module(version, model).decode())
     bundled = root / f"python/src/digitnet/weights/{version}"
     bundled.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(root / f"fixtures/weights/{version}/model.json", bundled / "model.json")
@@ -191,7 +193,7 @@ def test_untouched_repository_passes(repo: Path):
     assert "4 published files and 1 index entry unchanged" in release_check.check_published(repo)
     assert "agrees" in release_check.check_lock(repo)
     assert "bundles 1.0.0" in release_check.check_bundled(repo)
-    assert "weights 1.0.0 and the 11 files" in release_check.check_committed(repo)
+    assert "weights 1.0.0 and the 12 files" in release_check.check_committed(repo)
     assert "1.0.0" in release_check.check_changelog(repo, "engine-v1.0.0")
     assert "no earlier release" in release_check.check_accuracy(repo, None)
 
@@ -271,6 +273,14 @@ def test_shipped_card_must_be_the_published_card(repo: Path):
     assert "weights 1.0.0 pinned" in release_check.check_pin(repo)
     write(repo, "js/card.json", dump({"weightsVersion": "0.9.0"}))
     fails(release_check.check_pin, repo, match="js/card.json: differs from fixtures/weights/1.0.0")
+
+
+def test_shipped_weights_module_must_describe_the_pinned_file(repo: Path):
+    path = repo / release_check.WEIGHTS_MODULE
+    path.write_text(path.read_text().replace("bytes: ", "bytes: 1"))
+    fails(release_check.check_pin, repo, match=r"js/src/weights.js: not the version, integrity")
+    path.unlink()
+    fails(release_check.check_pin, repo, match=r"js/src/weights.js: not the version")
 
 
 def test_published_model_must_have_the_listed_sha(repo: Path):
