@@ -1,6 +1,6 @@
 import numpy as np
 
-from digitnet import augment
+from digitnet import augment, robustness
 
 
 def blob(n=50, seed=0):
@@ -47,13 +47,13 @@ def test_random_shift_keeps_ink_in_frame_and_is_independent_per_image():
 def test_fixed_shift_is_exactly_that_distance():
     imgs = blob()
     for d in (2, 3, 4):
-        out = augment.fixed_shift(imgs, d, seed=5)
+        out = robustness.fixed_shift(imgs, d, seed=5)
         for a, b in zip(imgs, out):
             ys, xs = np.nonzero(a)
             ys2, xs2 = np.nonzero(b)
             dy, dx = ys2.min() - ys.min(), xs2.min() - xs.min()
             assert max(abs(dx), abs(dy)) == d
-    assert np.array_equal(augment.fixed_shift(imgs, 3, 5), augment.fixed_shift(imgs, 3, 5))
+    assert np.array_equal(robustness.fixed_shift(imgs, 3, 5), robustness.fixed_shift(imgs, 3, 5))
 
 
 def test_warp_through_an_identity_bank_changes_nothing():

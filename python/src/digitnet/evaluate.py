@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import robustness
+from . import conformance, robustness
 from .data import Split
 
 SHIFTS = (2, 3, 4)
@@ -68,3 +68,20 @@ def report(result: dict) -> str:
         for name, acc in result["robustness"].items()
     ]
     return "\n".join(lines)
+
+
+def measured(model, test: Split, suite: bool = True) -> dict:
+    """What `metadata` records of the int8 model's behaviour on the test set (without `suite`,
+    what versions before 1.1.0 record). Digits are read from the exact logits, so `digitnet
+    verify` recomputes the same values on any machine."""
+    result = evaluate(lambda images: conformance.digits(model, images), test, suite)
+    rounded = lambda accuracies: {k: round(v, 4) for k, v in accuracies.items()}  # noqa: E731
+    out = {
+        "int8Accuracy": result["accuracy"],
+        "perClassAccuracy": result["perClassAccuracy"],
+        "confusion": result["confusion"],
+        "shiftRobustness": rounded(result["shiftRobustness"]),
+    }
+    if "robustness" in result:
+        out["robustness"] = rounded(result["robustness"])
+    return out

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import card, conformance, publish, quantize, reference
+from . import card, conformance, evaluate, publish, quantize, reference
 from .data import Dataset, Split
 from .errors import DigitnetError
-from .evaluate import evaluate
 
 MAX_MODEL_BYTES = 150_000
 DEFAULT_PER_CHANNEL = False
@@ -126,23 +125,6 @@ def parity_document(model: reference.Model, data: Dataset) -> dict:
     }
 
 
-def measured(model: reference.Model, test: Split, suite: bool = True) -> dict:
-    """What `metadata` records of the int8 model's behaviour on the test set (without `suite`,
-    what versions before 1.1.0 record). Digits are read from the exact logits, so `digitnet
-    verify` recomputes the same values on any machine."""
-    result = evaluate(lambda images: conformance.digits(model, images), test, suite)
-    rounded = lambda accuracies: {k: round(v, 4) for k, v in accuracies.items()}  # noqa: E731
-    out = {
-        "int8Accuracy": result["accuracy"],
-        "perClassAccuracy": result["perClassAccuracy"],
-        "confusion": result["confusion"],
-        "shiftRobustness": rounded(result["shiftRobustness"]),
-    }
-    if "robustness" in result:
-        out["robustness"] = rounded(result["robustness"])
-    return out
-
-
 def export(
     params,
     version: str,
@@ -156,8 +138,6 @@ def export(
 ) -> tuple[Path, dict]:
     """Quantize (each layer to its width in `bits`), evaluate and publish; returns the version
     folder and its model-card metadata."""
-    if publish.prepare(dest, version)[1]:  # refuse a published version before any work
-        raise DigitnetError(f"{version}: already published by an interrupted export")
     per_channel = per_channel or any(n < 8 for n in bits or ())  # as model_document writes it
     probe = reference.load_model(model_document(params, version, per_channel, {}, bits))
     metadata = model_metadata(probe, data.test, run_meta, per_channel, command)
@@ -183,7 +163,7 @@ def model_metadata(
     bytes), measured on `probe`, the same weights without metadata."""
     return {
         "floatAccuracy": run_meta["testAccuracy"],
-        **measured(probe, test),
+        **evaluate.measured(probe, test),
         "quantization": "per-channel" if per_channel else "per-layer",
         "seed": run_meta["seed"],
         "dataSha256": run_meta["dataSha256"],

@@ -25,7 +25,7 @@ from . import conformance, data, reference
 from .conformance import PARITY_FORMAT
 from .conformance import PARITY_FORMAT_VERSIONS as PARITY_VERSIONS
 from .errors import DigitnetError
-from .export import measured
+from .evaluate import measured
 from .publish import CARD, INDEX, SUMMARY, read_index
 from .publish import VERSION_FILES as FILES
 from .storage import read_json_object, sha256
