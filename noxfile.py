@@ -36,7 +36,8 @@ def train(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Python tests (pytest), including a short real training run on MNIST."""
-    install_python(session, "pytest", "jsonschema", "hypothesis")
+    # pillow: the images extra, for test_predict.py's PNG and JPEG (it also runs without it)
+    install_python(session, "pytest", "jsonschema", "hypothesis", "pillow")
     # test_publish.py kills exports at each system call with strace (skipped without it).
     if not shutil.which("strace") and not apt_install(session, "strace"):
         session.warn("strace not found: test_publish.py's kill tests will be skipped")

