@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from digitnet import cli, data, evaluate, export, model, reference, train
+from digitnet import data, evaluate, export, model, reference, runs, train
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "fixtures" / "weights" / "1.0.0" / "model.json"
@@ -23,7 +23,7 @@ def int8_reader(m: reference.Model):
 
 def main() -> None:
     run = Path(sys.argv[1])
-    params = cli.load_checkpoint(run)
+    params = runs.read(run).params
     ds = data.load()
     float_acc = float(
         (model.predict(params, train.to_inputs(ds.test.images)) == ds.test.labels).mean()

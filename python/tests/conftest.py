@@ -48,7 +48,7 @@ def publish_synthetic(dest: Path, data_dir: Path, version: str = "0.1.0", last_b
     second (`--data data_dir`). With `last_bias`, the last layer's weights are all zeros and its
     biases these ten: the same logits for every image (ten zeros: every probability exactly 0.1,
     a tie on every row; one 1.0: that digit, always)."""
-    from digitnet import export
+    from digitnet import export, runs
 
     ds = data.load(data_dir)
     rng = np.random.default_rng(7)
@@ -58,10 +58,9 @@ def publish_synthetic(dest: Path, data_dir: Path, version: str = "0.1.0", last_b
         w2, b2 = np.zeros((16, 10)), np.array(last_bias, dtype=np.float64)
     meta = {"testAccuracy": 0.5, "seed": 7, "dataSha256": ds.sha256, "history": [], "recipe": {}}
     export.export(
-        [(w1, b1), (w2, b2)],
+        runs.Run([(w1, b1), (w2, b2)], meta),
         version,
         data=ds,
-        run_meta=meta,
         per_channel=False,
         command="test",
         dest=dest,

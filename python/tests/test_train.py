@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from conftest import write_dataset
 
-from digitnet import cli, data, model, quantize, train
+from digitnet import cli, data, model, quantize, runs, train
 
 TINY = dataclasses.replace(train.DEFAULT, epochs=2, batch_size=16)
 
@@ -39,7 +39,7 @@ def test_train_cli_writes_checkpoint_and_metrics(tmp_path, capsys):
     }
     assert metrics["seed"] == 3 and metrics["recipe"]["epochs"] == 2
     assert metrics["testAccuracy"] == metrics["history"][-1]["testAccuracy"]
-    params = cli.load_checkpoint(out)
+    params = runs.read(out).params
     assert [w.shape for w, _ in params] == [(784, 128), (128, 64), (64, 10)]
     assert sorted(p.name for p in out.iterdir()) == ["checkpoint.npz", "metrics.json"]
 

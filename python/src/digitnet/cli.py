@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shlex
 import sys
@@ -21,7 +20,6 @@ from . import (
     publish,
     reference,
     runs,
-    storage,
     train,
     verify,
 )
@@ -29,8 +27,6 @@ from .errors import DigitnetError
 from .evaluate import evaluate, report
 from .pretrained import pretrained
 from .quantize import WIDTHS
-
-CHECKPOINT, METRICS = checkpoint.NAME, "metrics.json"
 
 
 def cmd_fetch(args) -> None:
@@ -58,16 +54,15 @@ def cmd_train(args) -> None:
             "testAccuracy": history[-1]["testAccuracy"],
             "history": history,
             "seed": args.seed,
-            "recipe": camel_keys({"name": args.recipe, **recipe.to_dict()}),
+            "recipe": runs.camel_keys({"name": args.recipe, **recipe.to_dict()}),
             "dataSha256": ds.sha256,
             "trainSeconds": round(time.perf_counter() - started, 3),
             "command": recorded_command(args.argv),
         }
-        checkpoint.save(out / CHECKPOINT, params)
-        storage.write_atomic(out / METRICS, json.dumps(metrics, indent=2).encode() + b"\n")
+        runs.write(out, params, metrics)
     print(
-        f"float test accuracy {metrics['testAccuracy']:.2%}; wrote {out / CHECKPOINT} "
-        f"and {out / METRICS}"
+        f"float test accuracy {metrics['testAccuracy']:.2%}; wrote {out / runs.CHECKPOINT} "
+        f"and {out / runs.METRICS}"
     )
 
 
@@ -127,38 +122,12 @@ def log_epoch(e: dict) -> None:
     )
 
 
-load_checkpoint = checkpoint.load  # the name tests and older callers use
-
-
-def camel(name: str) -> str:
-    """snake_case -> camelCase ("data_sha256" -> "dataSha256"): the keys of every JSON file we
-    write are camelCase, as in fixtures/FORMAT.md."""
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-def camel_keys(d: dict) -> dict:
-    return {camel(k): v for k, v in d.items()}
-
-
-def read_metrics(run: Path) -> dict:
-    """A run's metrics.json, which must be a JSON object. Runs trained before the keys became
-    camelCase wrote snake_case ones (test_accuracy, history's train_accuracy, the recipe's
-    batch_size): they are read as camelCase, so those runs still export."""
-    meta = camel_keys(storage.read_json_object(run / METRICS))
-    if isinstance(meta.get("recipe"), dict):
-        meta["recipe"] = camel_keys(meta["recipe"])
-    if isinstance(meta.get("history"), list):
-        meta["history"] = [camel_keys(e) if isinstance(e, dict) else e for e in meta["history"]]
-    return meta
-
-
 def classifier(path: Path):
     """A function images -> classes for a checkpoint (float32) or a model.json (int8 reference)."""
     if path.suffix == ".json":
         m = reference.load_model(path)
         return lambda imgs: conformance.digits(m, imgs)
-    params = load_checkpoint(path)
+    params = checkpoint.load(path)
     return lambda imgs: model.predict(params, train.to_inputs(imgs))
 
 
@@ -186,19 +155,17 @@ def cmd_export(args) -> None:
     if completed:
         print(f"published {args.version} in {Path(args.dest) / 'weights' / args.version}")
         return
-    run = Path(args.run_dir)
-    params = load_checkpoint(run)
-    meta = read_metrics(run)
-    bits = args.bits or trained_widths(meta, run)
-    export.check_budget(params, args.version, args.per_channel, bits)  # before the data and work
+    run = runs.read(Path(args.run_dir))
+    meta = run.metrics
+    bits = args.bits or trained_widths(meta, run.folder)
+    export.check_budget(run.params, args.version, args.per_channel, bits)  # before data, work
     ds = data.load(args.data)
     trained = shlex.split(str(meta.get("command", "digitnet train")))
     command = f"{shlex.join(portable(trained, None))} && {recorded_command(args.argv)}"
     folder, card = export.export(
-        params,
+        run,
         args.version,
         data=ds,
-        run_meta=meta,
         per_channel=args.per_channel,
         command=command,
         dest=Path(args.dest),
@@ -224,7 +191,7 @@ def trained_widths(meta: dict, run: Path) -> tuple[int, ...]:
         return weight_widths(",".join(str(b) for b in bits))
     except (argparse.ArgumentTypeError, TypeError):
         raise DigitnetError(
-            f"{run / METRICS}: recipe.bits is {bits!r}, expected widths 4 or 8"
+            f"{run / runs.METRICS}: recipe.bits is {bits!r}, expected widths 4 or 8"
         ) from None
 
 

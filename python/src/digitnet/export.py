@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import card, conformance, evaluate, publish, quantize, reference
+from . import card, conformance, evaluate, publish, quantize, reference, runs
 from .data import Dataset, Split
 from .errors import DigitnetError
 
@@ -126,18 +126,18 @@ def parity_document(model: reference.Model, data: Dataset) -> dict:
 
 
 def export(
-    params,
+    run: runs.Run,
     version: str,
     *,
     data: Dataset,
-    run_meta: dict,
     per_channel: bool,
     command: str,
     dest: Path,
     bits: tuple[int, ...] | None = None,
 ) -> tuple[Path, dict]:
-    """Quantize (each layer to its width in `bits`), evaluate and publish; returns the version
-    folder and its model-card metadata."""
+    """Quantize a run (each layer to its width in `bits`), evaluate and publish; returns the
+    version folder and its model-card metadata."""
+    params, run_meta = run.params, run.metrics
     per_channel = per_channel or any(n < 8 for n in bits or ())  # as model_document writes it
     probe = reference.load_model(model_document(params, version, per_channel, {}, bits))
     metadata = model_metadata(probe, data.test, run_meta, per_channel, command)

@@ -96,9 +96,9 @@ def prepare(dest: Path, version: str) -> tuple[list[str], bool]:
     line for each thing cleaned up, and whether that completed `version` itself (a killed run of
     this same export had written it whole): then there is nothing left to do."""
     if not reference.is_version(version):
-        raise DigitnetError(f"--version: {version!r} is not semver X.Y.Z")
+        raise DigitnetError(f"version {version!r} is not semver X.Y.Z")
     if dest.exists() and not dest.is_dir():
-        raise DigitnetError(f"--dest {dest}: not a folder")
+        raise DigitnetError(f"{dest}: not a folder (the fixtures folder to publish into)")
     with locked(dest):
         index = read_index(dest)
         known = set(index["weights"])

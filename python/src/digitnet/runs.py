@@ -1,6 +1,11 @@
-"""Run folders: where `train` writes its checkpoint and metrics.
+"""Run folders: where `train` writes its checkpoint and metrics, and what `export` reads back.
 
-The default, `runs/<timestamp>/`, is made with an exclusive mkdir and gets a suffix (`-2`,
+A run folder holds `checkpoint.npz` (checkpoint.py) and `metrics.json` (camelCase keys: the
+accuracy, history, seed, recipe and data hashes of the training). `write` writes both, `read`
+gives them back as a `Run`, reading the snake_case keys of runs trained before the keys became
+camelCase as camelCase.
+
+The default folder, `runs/<timestamp>/`, is made with an exclusive mkdir and gets a suffix (`-2`,
 `-3`, ...) when the name is taken, so two trainings started in the same second never share
 one. A run that fails removes the folders it made, when they are still empty.
 """
@@ -8,15 +13,62 @@ one. A run that fails removes the folders it made, when they are still empty.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from . import checkpoint, model, storage
 from .errors import DigitnetError
 
 ROOT = Path("runs")
 MAX_SUFFIX = 1000  # a thousand runs in one second is a loop gone wrong, not a user
+CHECKPOINT, METRICS = checkpoint.NAME, "metrics.json"
+
+
+@dataclass(frozen=True)
+class Run:
+    """A trained run: its float weights and its metrics (camelCase keys)."""
+
+    params: model.Params
+    metrics: dict
+    folder: Path | None = None  # None for a run made in memory
+
+
+def write(folder: Path, params: model.Params, metrics: dict) -> None:
+    """The run's checkpoint, then its metrics (each written atomically)."""
+    checkpoint.save(folder / CHECKPOINT, params)
+    storage.write_atomic(folder / METRICS, json.dumps(metrics, indent=2).encode() + b"\n")
+
+
+def read(folder: Path) -> Run:
+    """A run folder's checkpoint and metrics."""
+    return Run(checkpoint.load(folder), read_metrics(folder), folder)
+
+
+def camel(name: str) -> str:
+    """snake_case -> camelCase ("data_sha256" -> "dataSha256"): the keys of every JSON file we
+    write are camelCase, as in fixtures/FORMAT.md."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def camel_keys(d: dict) -> dict:
+    return {camel(k): v for k, v in d.items()}
+
+
+def read_metrics(folder: Path) -> dict:
+    """A run's metrics.json, which must be a JSON object. Runs trained before the keys became
+    camelCase wrote snake_case ones (test_accuracy, history's train_accuracy, the recipe's
+    batch_size): they are read as camelCase, so those runs still export."""
+    meta = camel_keys(storage.read_json_object(folder / METRICS))
+    if isinstance(meta.get("recipe"), dict):
+        meta["recipe"] = camel_keys(meta["recipe"])
+    if isinstance(meta.get("history"), list):
+        meta["history"] = [camel_keys(e) if isinstance(e, dict) else e for e in meta["history"]]
+    return meta
 
 
 def timestamp_folder(root: Path, now: datetime) -> tuple[Path, list[Path]]:
@@ -46,9 +98,9 @@ def make_parents(path: Path) -> list[Path]:
 
 
 def given_folder(path: Path) -> tuple[Path, list[Path]]:
-    """`--out`: used as it is (it may exist and hold files), made when missing."""
+    """A folder the user named: used as it is (it may exist and hold files), made when missing."""
     if path.exists() and not path.is_dir():
-        raise DigitnetError(f"--out {path}: a file, not a folder")
+        raise DigitnetError(f"{path}: a file, not a folder")
     return path, make_parents(path)
 
 
@@ -66,8 +118,7 @@ def run_folder(out: str | None, now: datetime | None = None) -> Iterator[Path]:
         probe.unlink()
     except OSError as e:
         remove_empty(made)
-        where = out or ROOT
-        raise DigitnetError(f"--out {where}: not writable ({e.strerror or e})") from None
+        raise DigitnetError(f"{out or ROOT}: not writable ({e.strerror or e})") from None
     try:
         yield path
     except BaseException:
