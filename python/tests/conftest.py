@@ -1,4 +1,5 @@
 import gzip
+import math
 import struct
 import sys
 from pathlib import Path
@@ -6,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitnet import data
+from digitnet import data, model
+from digitnet.errors import DigitnetError
 
 # The repository's harnesses live beside its tools, not in the package: tests import them from
 # there (tools/parity/parity_check.py as `parity_check`).
@@ -66,3 +68,28 @@ def publish_synthetic(dest: Path, data_dir: Path, version: str = "0.1.0", last_b
         dest=dest,
     )
     return dest
+
+
+# Helpers only the tests use, kept here rather than in the package.
+
+
+def parse_idx(raw: bytes, name: str, dims: int) -> np.ndarray:
+    """IDX bytes of unsigned bytes with `dims` dimensions, every header field checked (by
+    data.parse_header, as the package's streaming IdxReader does)."""
+    shape = data.parse_header(raw[: 4 + 4 * dims], name, dims)
+    expected = 4 + 4 * dims + math.prod(shape)  # Python ints: 2^22 * 2^21 * 2^21 must not wrap
+    if len(raw) != expected:
+        what = "truncated" if len(raw) < expected else "trailing bytes"
+        raise DigitnetError(f"{name}: {what}: {len(raw)} bytes, header {shape} needs {expected}")
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def loss_and_grads(params, x: np.ndarray, y: np.ndarray):
+    """The float model's cross-entropy loss and its gradients (model.backward)."""
+    probs, acts = model.forward(params, x)
+    return model.cross_entropy(probs, y), model.backward(params, probs, acts, y)
+
+
+def dequantize(q: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    """The reference's dequantization: the level times its column's scale, in float64."""
+    return q.astype(np.float64) * scales

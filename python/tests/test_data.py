@@ -6,7 +6,7 @@ import zlib
 
 import numpy as np
 import pytest
-from conftest import idx_bytes, write_dataset
+from conftest import idx_bytes, parse_idx, write_dataset
 
 from digitnet import data
 from digitnet.errors import DigitnetError
@@ -23,7 +23,7 @@ def test_reads_raw_and_gzip_alike(tmp_path):
 
 def test_parse_idx_round_trip():
     a = np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28)
-    assert np.array_equal(data.parse_idx(idx_bytes(a), "x", 3), a)
+    assert np.array_equal(parse_idx(idx_bytes(a), "x", 3), a)
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,7 @@ def test_parse_idx_round_trip():
 def test_bad_idx_names_the_problem(mutate, message):
     good = idx_bytes(np.zeros((3, 28, 28), np.uint8))
     with pytest.raises(DigitnetError, match=message):
-        data.parse_idx(mutate(good), "f.idx", 3)
+        parse_idx(mutate(good), "f.idx", 3)
 
 
 def test_count_mismatch(tmp_path):

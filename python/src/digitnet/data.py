@@ -67,16 +67,6 @@ def parse_header(header: bytes, name: str, dims: int) -> tuple[int, ...]:
     return tuple(int.from_bytes(header[4 + 4 * k : 8 + 4 * k], "big") for k in range(dims))
 
 
-def parse_idx(data: bytes, name: str, dims: int) -> np.ndarray:
-    """Parse IDX bytes of unsigned bytes with `dims` dimensions, checking every header field."""
-    shape = parse_header(data[: 4 + 4 * dims], name, dims)
-    expected = 4 + 4 * dims + math.prod(shape)  # Python ints: 2^22 * 2^21 * 2^21 must not wrap
-    if len(data) != expected:
-        what = "truncated" if len(data) < expected else "trailing bytes"
-        raise DigitnetError(f"{name}: {what}: {len(data)} bytes, header {shape} needs {expected}")
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
-
-
 # Deflate cannot expand one byte into more than 1032 (a 258-byte match costs at least 2 bits), so
 # a .gz file of c bytes holds at most 1032 * c: a header declaring more is refused unread.
 DEFLATE_MAX_RATIO = 1032

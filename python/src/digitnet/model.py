@@ -55,11 +55,6 @@ def cross_entropy(probs: np.ndarray, y: np.ndarray) -> float:
     return float(-np.log(np.maximum(p, np.finfo(probs.dtype).tiny)).mean())
 
 
-def loss_and_grads(params: Params, x: np.ndarray, y: np.ndarray) -> tuple[float, Params]:
-    probs, acts = forward(params, x)
-    return cross_entropy(probs, y), backward(params, probs, acts, y)
-
-
 def predict(params: Params, x: np.ndarray, batch: int = 2000) -> np.ndarray:
     """Predicted classes, in batches to bound memory."""
     return np.concatenate(

@@ -47,11 +47,6 @@ def quantize(
     return q, scales
 
 
-def dequantize(q: np.ndarray, scales: np.ndarray) -> np.ndarray:
-    """The reference's dequantization: the level times its column's scale, in float64."""
-    return q.astype(np.float64) * scales
-
-
 def fake(w: np.ndarray, bits: int, scales: np.ndarray | None = None):
     """Quantization-aware training's forward weights and its straight-through estimator's mask.
 
