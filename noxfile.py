@@ -162,16 +162,21 @@ def js(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Training and engine figures, each as a ratio against a baseline measured in the same run."""
+    """Training and engine figures, each as a ratio against a baseline measured in the same run;
+    the engines in Chromium, Firefox and WebKit too (`-- --browser NAME` for one)."""
+    names = browsers(session)
     install_python(session)
     session.install("onnx==1.23.2")  # the ONNX graph for onnxruntime-web, bench/ort only
     npm_ci(session, "bench/ort", "--ignore-scripts")
+    npm_ci(session)  # the e2e harness (js/e2e/browsers.mjs) drives the browsers
     session.run("digitnet", "data", "fetch")
     session.run("python", "bench/report.py")
-    # the same runtimes in headless Chromium, on the ONNX graph report.py wrote
-    chrome = {"CHROMIUM": chromium(session), **mnist_env(session)}
-    out = ["--out", "artifacts/bench-chromium.json", "artifacts/digitnet-mlp.onnx"]
-    session.run("node", "bench/ort/browser.mjs", *out, external=True, env=chrome)
+    # the same runtimes in each browser, on the ONNX graph report.py wrote; one row per browser
+    out = [f"artifacts/bench-{name}.json" for name in names]
+    for name, path in zip(names, out):
+        args = ["--browser", name, "--out", path, "artifacts/digitnet-mlp.onnx"]
+        session.run("node", "bench/ort/browser.mjs", *args, external=True, env=mnist_env(session))
+    session.run("node", "bench/ort/rows.mjs", *out, external=True)
 
 
 @nox.session
@@ -182,25 +187,48 @@ def parity(session: nox.Session) -> None:
     session.run("python", "-m", "digitnet.parity", *session.posargs)
 
 
-def apt_install(session: nox.Session, package: str) -> bool:
-    """Install a Debian package with apt-get, when running as root on Debian (as CI does)."""
+def apt_install(session: nox.Session, *packages: str) -> bool:
+    """Install Debian packages with apt-get, when running as root on Debian (as CI does)."""
     if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("apt-get"):
         return False
     apt = {"DEBIAN_FRONTEND": "noninteractive"}
     session.run("apt-get", "update", "-qq", external=True, env=apt)
-    session.run("apt-get", "install", "-y", "-qq", package, external=True, env=apt)
+    session.run("apt-get", "install", "-y", "-qq", *packages, external=True, env=apt)
     return True
 
 
-def chromium(session: nox.Session) -> str:
-    """Debian's Chromium (or $CHROMIUM) for e2e: installed with apt-get when missing and root."""
-    path = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    if not os.path.exists(path) and not apt_install(session, "chromium"):
+# The browsers of e2e and bench (js/e2e/browsers.mjs starts them by these names): the files each
+# needs and the Debian packages that bring them. Never a browser downloaded by a tool.
+BROWSERS = {
+    "chromium": {os.environ.get("CHROMIUM", "/usr/bin/chromium"): "chromium"},
+    "firefox": {os.environ.get("FIREFOX", "/usr/bin/firefox-esr"): "firefox-esr"},
+    "webkit": {
+        os.environ.get("WEBKIT_WEBDRIVER", "/usr/bin/WebKitWebDriver"): "webkit2gtk-driver",
+        "/usr/bin/Xvfb": "xvfb",  # MiniBrowser needs a display; browsers.mjs starts one
+    },
+}
+
+
+def browsers(session: nox.Session) -> list[str]:
+    """The browsers named by `-- --browser NAME` (each one given; all three by default), their
+    Debian packages installed with apt-get when missing and root."""
+    args, names = list(session.posargs), []
+    while args:
+        flag = args.pop(0)
+        if flag != "--browser" or not args:
+            session.error(f"expected --browser NAME, got {flag!r} (names: {', '.join(BROWSERS)})")
+        names.append(args.pop(0))
+    for name in names:
+        if name not in BROWSERS:
+            session.error(f"unknown browser {name!r}; known: {', '.join(BROWSERS)}")
+    names = names or list(BROWSERS)
+    missing = {pkg for n in names for path, pkg in BROWSERS[n].items() if not os.path.exists(path)}
+    if missing and not apt_install(session, *sorted(missing)):
         session.error(
-            f"{path} not found: install Debian's Chromium (sudo apt-get install chromium) "
-            "or run this session as root to have it installed"
+            f"missing Debian packages: {' '.join(sorted(missing))} (sudo apt-get install them, "
+            "or run this session as root to have them installed)"
         )
-    return path
+    return names
 
 
 @nox.session(python=False)
@@ -209,35 +237,34 @@ def demo(session: nox.Session) -> None:
     session.run(sys.executable, "js/demo/serve.py", *session.posargs, external=True)
 
 
-E2E_RESULTS = "artifacts/e2e/results.json"
-
-
 @nox.session
 def e2e(session: nox.Session) -> None:
-    """The demo in headless Chromium, digits drawn with a real mouse, vs the Python reference."""
-    env = {"CHROMIUM": chromium(session)}
+    """Every e2e test (js/e2e/*.test.mjs: the demo drawn with mouse, touch and pen, both engine
+    entries against Node and Python, the wasm fast path and fallback, the worker, the weights'
+    integrity) in Chromium,
+    Firefox and WebKit, then each browser's drawings recomputed with the Python reference.
+    `nox -s e2e -- --browser firefox` runs one browser."""
+    names = browsers(session)
     install_python(session)
-    env |= mnist_env(session)
-    # Both halves run even if the first fails: a misread digit should not hide a parity report.
-    # A results file left by an earlier run must not be checked as this run's.
-    if os.path.exists(E2E_RESULTS):
-        os.remove(E2E_RESULTS)
-    failed = []
     npm_ci(session)
-    with session.chdir(JS):
+    tests = sorted(f"e2e/{f}" for f in os.listdir("js/e2e") if f.endswith(".test.mjs"))
+    # Every browser and both halves run even if one fails: a misread digit should not hide a
+    # parity report. Results left by an earlier run must not be checked as this run's.
+    failed = []
+    for name in names:
+        shutil.rmtree(f"artifacts/e2e/{name}", ignore_errors=True)
         try:
-            # the demo page, then the engine in a module Web Worker (README: "and workers")
-            # and fetch(url, { integrity: weights.integrity }) on a tampered and the pinned file
-            tests = ("e2e/draw.test.mjs", "e2e/worker.test.mjs", "e2e/integrity.test.mjs")
-            session.run("node", "--test", "--test-concurrency=1", *tests, external=True, env=env)
+            with session.chdir(JS):
+                run = ("node", "--test", "--test-concurrency=1", *tests)
+                session.run(*run, external=True, env={"DIGITNET_BROWSER": name})
         except nox.command.CommandFailed:
-            failed.append("browser")
-    try:
-        session.run("python", "js/e2e/check_reference.py")
-    except nox.command.CommandFailed:
-        failed.append("reference check")
+            failed.append(name)
+        try:
+            session.run("python", "js/e2e/check_reference.py", f"artifacts/e2e/{name}/results.json")
+        except nox.command.CommandFailed:
+            failed.append(f"{name} (reference check)")
     if failed:
-        session.error(f"e2e failed: {' and '.join(failed)} (see artifacts/e2e/)")
+        session.error(f"e2e failed in {', '.join(failed)} (see artifacts/e2e/)")
 
 
 @nox.session

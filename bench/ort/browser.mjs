@@ -1,32 +1,34 @@
-// nox -s bench, in headless Chromium: onnxruntime-web's wasm backend (one thread, float32), the
+// nox -s bench, in a browser (chromium, firefox or webkit: js/e2e/browsers.mjs, the e2e harness;
+// nox runs all three): onnxruntime-web's wasm backend (one thread, float32), the
 // core (@digitnet/engine) and the wasm entry (@digitnet/engine/wasm) on the same MNIST test
 // digits, on one page that loads each runtime in turn, rounds interleaved with the order
 // rotating. Prints one JSON object.
 //
-//   node bench/ort/browser.mjs [--out FILE] MODEL_ONNX [T10K_IMAGES_IDX] [model.json] [rounds, default 6]
+//   node bench/ort/browser.mjs [--browser NAME] [--out FILE] MODEL_ONNX [T10K_IMAGES_IDX] [model.json] [rounds, default 6]
 //
-// T10K_IMAGES_IDX defaults to the MNIST cache of `digitnet data fetch`; --out also writes the
-// JSON to FILE (nox -s bench: artifacts/bench-chromium.json).
+// NAME defaults to chromium; T10K_IMAGES_IDX to the MNIST cache of `digitnet data fetch`; --out
+// also writes the JSON to FILE (nox -s bench: artifacts/bench-NAME.json).
 // A page's clock is coarse (performance.now() is rounded to 100 us, or 5 us on a cross-origin
 // isolated page, which this one is), so calls are timed in batches of BATCH consecutive digits:
 // a figure is the median over batches of (batch time / BATCH). The page is served from 127.0.0.1 with a CSP that
 // allows compiling WebAssembly ('wasm-unsafe-eval'), as a site using either runtime needs.
-// Chromium: /usr/bin/chromium or $CHROMIUM, through playwright-core (no browser download).
+// The browsers are Debian's (js/e2e/browsers.mjs says how each is driven; no browser download).
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launch } from '../../js/e2e/browsers.mjs';
 import { imageBytes, mnistDir, TEST_IMAGES } from '../../js/test/mnist.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.join(here, '..', '..');
 const args = process.argv.slice(2);
+const browserName = args[0] === '--browser' ? args.splice(0, 2)[1] : 'chromium';
 const outFile = args[0] === '--out' ? args.splice(0, 2)[1] : null;
 const [onnxPath, imagesPath = path.join(mnistDir(), TEST_IMAGES), modelPath = path.join(ROOT, 'js', 'model.json'), rounds = '6'] = args;
 if (!onnxPath || !fs.existsSync(imagesPath)) {
-  console.error(`usage: node bench/ort/browser.mjs [--out FILE] MODEL_ONNX [T10K_IMAGES_IDX] [model.json] [rounds]${onnxPath ? ` (${imagesPath}: missing; run \`digitnet data fetch\`)` : ''}`);
+  console.error(`usage: node bench/ort/browser.mjs [--browser NAME] [--out FILE] MODEL_ONNX [T10K_IMAGES_IDX] [model.json] [rounds]${onnxPath ? ` (${imagesPath}: missing; run \`digitnet data fetch\`)` : ''}`);
   process.exit(2);
 }
 const BATCH = 100;
@@ -110,24 +112,20 @@ function serve() {
 }
 
 const server = await serve();
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu'],
-});
+const browser = await launch(browserName);
 try {
   const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`http://127.0.0.1:${server.address().port}/`);
-  await page.waitForFunction(() => document.title === 'ready' || undefined, null, { timeout: 120_000 }).catch(() => {
-    throw new Error(`the bench page did not load: ${errors.join('; ') || 'timeout'}`);
+  await page.waitFor(() => document.title === 'ready', null, 120_000).catch(() => {
+    throw new Error(`the bench page did not load in ${browserName}: ${page.console.join('; ') || 'timeout'}`);
   });
   const out = await page.evaluate(([w, r, b]) => window.bench(w, r, b), [2, Number(rounds), BATCH]);
-  if (out.backend !== 'wasm') throw new Error(`the wasm entry ran on ${out.backend} in Chromium`);
+  if (out.backend !== 'wasm') throw new Error(`the wasm entry ran on ${out.backend} in ${browserName}`);
   const fixed = (v) => +v.toFixed(2);
   const names = Object.keys(out.us);
   const result = JSON.stringify({
-    browser: out.userAgent,
+    browser: `${browser.name} ${browser.version}`,
+    userAgent: out.userAgent,
     crossOriginIsolated: out.isolated,
     onnxruntimeWeb: JSON.parse(fs.readFileSync(path.join(here, 'node_modules', 'onnxruntime-web', 'package.json'), 'utf8')).version,
     digits: out.digits,

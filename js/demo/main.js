@@ -1,7 +1,9 @@
 // The demo page: load the pinned weights, read the pad at most once per animation frame,
-// show what the network sees and says. `window.digitnet` holds the last result, as plain
+// show what the network sees and says. The engine is @digitnet/engine/wasm: its WebAssembly
+// kernel where the page's CSP allows 'wasm-unsafe-eval' (index.html's does), else the core
+// with the same bits; the page says which ran. `window.digitnet` holds the last result, as plain
 // arrays, for anyone who wants the numbers (the end-to-end test reads it).
-import { loadModel, preprocess } from '../src/index.js';
+import { loadModel, preprocess } from '../src/wasm.js';
 import { createPad } from './pad.js';
 import {
   createBars,

@@ -90,11 +90,15 @@ function heat(t, px, o) {
 
 // ---- model card ---------------------------------------------------------------------------
 
+// What ran: @digitnet/engine/wasm's kernel, or the core it falls back to (the same bits).
+const ENGINES = { wasm: 'WebAssembly SIMD', js: 'JavaScript' };
+
 export function renderFacts(dl, info, bytes, history) {
   const { createdAt } = info.metadata;
   const epochs = Array.isArray(history) ? history.length : null;
   const facts = [
     ['Weights version', info.version],
+    ['Engine', ENGINES[info.backend ?? 'js']],
     ['Architecture', info.architecture.join('→')],
     ['Float accuracy', num(info.floatAccuracy) ? percent(info.floatAccuracy, 2) : null],
     ['int8 accuracy', num(info.int8Accuracy) ? percent(info.int8Accuracy, 2) : null],

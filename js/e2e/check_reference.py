@@ -1,13 +1,13 @@
 """Recompute the browser's drawings with the Python twin preprocessing and reference model.
 
-Reads artifacts/e2e/results.json (written by draw.test.mjs): for each drawing, the pad's RGBA as
-the page held it, the page's preprocessed input, hidden activations, logits, probabilities and
-the digit it showed. Each quantity is a parity row (digitnet.parity.Row: the page's rows against
-Python's), judged and printed as `nox -s parity` does: the input, activations and logits must
-equal Python's exactly, the probabilities agree within 1e-12 (exp may differ in the last bit),
-and the page must show the digit Python picks.
+Reads artifacts/e2e/BROWSER/results.json (written by draw.test.mjs): for each drawing, the pad's
+RGBA as the page held it, the page's preprocessed input, hidden activations, logits, probabilities
+and the digit it showed. Each quantity is a parity row (digitnet.parity.Row: the page's rows against
+Python's), judged and printed as `nox -s parity` does: the input, activations and logits must equal
+Python's exactly, the probabilities agree within 1e-12 (exp may differ in the last bit), and the
+page must show the digit Python picks.
 
-    python js/e2e/check_reference.py [results.json]
+    python js/e2e/check_reference.py artifacts/e2e/BROWSER/results.json
 
 The weights are the file the page was served (results.json names it and its SHA-256).
 """
@@ -32,9 +32,11 @@ ENGINE = "page"  # the engine column: what the demo page computed
 
 
 def main(argv: list[str]) -> int:
-    path = Path(argv[0]) if argv else REPO / "artifacts" / "e2e" / "results.json"
+    if len(argv) != 1:
+        return fail("usage: check_reference.py artifacts/e2e/BROWSER/results.json")
+    path = Path(argv[0])
     if not path.is_file():
-        return fail(f"{path}: missing; run the browser part (node --test js/e2e/) first")
+        return fail(f"{path}: missing; run the browser part (nox -s e2e) first")
     results = json.loads(path.read_text(encoding="utf-8"))
     drawings = results.get("drawings") or []
     if not drawings:
@@ -52,7 +54,7 @@ def main(argv: list[str]) -> int:
             f"{model_path} is {model.version}"
         )
 
-    print(f"weights {model.version} ({model_path})")
+    print(f"{results.get('browser', 'browser ?')}: weights {model.version} ({model_path})")
     checks = [judge(row) for row in rows(model, drawings)]
     print(table(checks))
     bad = [c for c in checks if not c.ok]

@@ -1,4 +1,4 @@
-// `weights.integrity` in a real browser: fetch(url, { integrity }) refuses a model.json that is
+// `weights.integrity` in each browser (nox -s e2e runs this file in Chromium, Firefox and WebKit): fetch(url, { integrity }) refuses a model.json that is
 // not the pinned file (one byte changed, same size), and on the right bytes it resolves and
 // loadModel gives the pinned version. The demo's server serves the engine's sources and, with
 // --model, whichever model.json the test names.
@@ -7,17 +7,18 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, launchChromium, startServer } from './server.mjs';
+import { e2eBrowser } from './demo-page.mjs';
+import { ROOT, startServer } from './server.mjs';
 
 const PINNED = readFileSync(join(ROOT, 'model.json'));
-let browser, tmp;
+const { browser, label } = await e2eBrowser();
+let tmp;
 
 before(async () => {
-  browser = await launchChromium();
   tmp = mkdtempSync(join(tmpdir(), 'digitnet-integrity-'));
 });
 after(async () => {
-  await browser?.close();
+  await browser.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -50,7 +51,7 @@ async function fetchWithIntegrity(model) {
   }
 }
 
-test('fetch with weights.integrity refuses a tampered model.json', async () => {
+test(`${label} fetch with weights.integrity refuses a tampered model.json`, async () => {
   // one digit of metadata.createdAt changed: same size, and a file loadModel would accept
   const tampered = Buffer.from(PINNED);
   const at = tampered.indexOf('"createdAt":"') + '"createdAt":"'.length + 3;
@@ -63,7 +64,7 @@ test('fetch with weights.integrity refuses a tampered model.json', async () => {
   assert.match(got.weights.integrity, /^sha256-[A-Za-z0-9+/]{43}=$/);
 });
 
-test('fetch with weights.integrity accepts the pinned model.json; loadModel loads it', async () => {
+test(`${label} fetch with weights.integrity accepts the pinned model.json`, async () => {
   const got = await fetchWithIntegrity(join(ROOT, 'model.json'));
   assert.equal(got.fetched, true, got.error);
   assert.equal(got.bytes, PINNED.length);

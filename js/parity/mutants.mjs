@@ -170,3 +170,20 @@ export function applyPatches(files, patches, name) {
   }
   return out;
 }
+
+// The js/src files (name -> text) of one mutant's backend: `files` patched, and a patched
+// kernel.wat's compiled bytes (`kernels`, parity/kernels.mjs) as kernel.wasm.js, which is
+// where the wasm entry imports its kernel from. Node's parity run and the browsers' both use it.
+export function mutantSources(name, backend, files, kernels) {
+  const patches = patchesFor(name, backend);
+  const patched = applyPatches(files, patches, name);
+  if (patches.some((p) => p.file === 'kernel.wat')) {
+    if (!kernels[name])
+      throw new Error(
+        `mutant ${name}: no compiled kernel in parity/kernels.mjs; ` +
+          'run `npm run build:wasm` in js/',
+      );
+    patched['kernel.wasm.js'] = `export default '${kernels[name]}';\n`;
+  }
+  return patched;
+}

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BACKENDS, applyPatches, patchesFor } from './mutants.mjs';
+import { BACKENDS, mutantSources } from './mutants.mjs';
 import kernels from './kernels.mjs';
 import { readInputs, toInput } from '../test/mnist.js';
 
@@ -27,19 +27,10 @@ const src = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src')
 async function engine(name, backend) {
   const entry = BACKENDS[backend];
   if (!name) return import(pathToFileURL(path.join(src, entry)).href);
-  const patches = patchesFor(name, backend);
   const files = Object.fromEntries(
     fs.readdirSync(src).map((f) => [f, fs.readFileSync(path.join(src, f), 'utf8')]),
   );
-  const patched = applyPatches(files, patches, name);
-  if (patches.some((p) => p.file === 'kernel.wat')) {
-    if (!kernels[name])
-      throw new Error(
-        `mutant ${name}: no compiled kernel in parity/kernels.mjs; ` +
-          'run `npm run build:wasm` in js/',
-      );
-    patched['kernel.wasm.js'] = `export default '${kernels[name]}';\n`;
-  }
+  const patched = mutantSources(name, backend, files, kernels);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `digitnet-mutant-${name}-${backend}-`));
   for (const [f, text] of Object.entries(patched)) fs.writeFileSync(path.join(dir, f), text);
   return import(pathToFileURL(path.join(dir, entry)).href);

@@ -52,7 +52,13 @@ function fill(F, layers, plan) {
 function wasmNetwork(layers) {
   const module = compile();
   if (!module) return null;
-  const { m: memory, f: layerOutputs } = new WebAssembly.Instance(module).exports;
+  let instance;
+  try {
+    instance = new WebAssembly.Instance(module);
+  } catch {
+    return null; // WebKit compiles under a CSP without 'wasm-unsafe-eval', then refuses this
+  }
+  const { m: memory, f: layerOutputs } = instance.exports;
   const { x, plan, pages } = layout(layers);
   memory.grow(pages);
   const F = new Float64Array(memory.buffer);
