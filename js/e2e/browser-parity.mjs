@@ -1,39 +1,67 @@
 // The browser half of parity: an engine entry run in a browser (a page or a module worker) on
-// every digit of the pinned weights' parity.json and every preprocessing case of fixtures/,
-// its numbers compared with Node's (the same function run in Node on js/src) and with the
-// Python reference's recorded in fixtures/: inputs, hidden activations, logits and classify's
-// digit to the bit, probabilities within TOLERANCE.
+// every digit of the pinned weights' parity.json and every preprocessing case of fixtures/
+// (runEntry), its numbers compared with Node's (the same function run in Node on js/src) and
+// with the Python reference's recorded in fixtures/ (the parity file through js/parity/
+// replay.mjs, the one JS checker of it): inputs, hidden activations, logits and classify's digit
+// to the bit, probabilities within TOLERANCE.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MUTANTS, mutantSources } from '../parity/mutants.mjs';
 import kernels from '../parity/kernels.mjs';
+import { TOLERANCE, replay } from '../parity/replay.mjs';
 import { ROOT } from './server.mjs';
 
-export const TOLERANCE = 1e-12; // fixtures/FORMAT.md: probabilities (exp() is the runtime's)
 const FIXTURES = join(ROOT, '..', 'fixtures');
 const SRC = join(ROOT, 'src');
 export const ENTRIES = { core: 'index.js', wasm: 'wasm.js' }; // @digitnet/engine, .../wasm
 const BACKEND_OF = { core: 'js', wasm: 'wasm' }; // mutants.mjs's names for the same entries
 
-// What the test server hands the browser under /e2e/: the fixtures, and every mutant's patched
-// js/src at /e2e/mutant/NAME/ENTRY/FILE.
+// What the test server hands the browser under /e2e/: the fixtures (every preprocessing case
+// file's cases as one list), and every mutant's patched js/src at /e2e/mutant/NAME/ENTRY/FILE.
 export function parityFiles() {
   const json = 'application/json';
   const files = {
     'parity.json': [readFileSync(fixturePath(), 'utf8'), json],
-    'cases.json': [readFileSync(join(FIXTURES, 'preprocess', 'cases.json'), 'utf8'), json],
+    'cases.json': [JSON.stringify({ cases: preprocessingCases() }), json],
   };
+  for (const [name, byEntry] of Object.entries(mutants().applied))
+    for (const [entry, sources] of Object.entries(byEntry))
+      for (const [file, text] of Object.entries(sources))
+        files[`mutant/${name}/${entry}/${file}`] = [text, 'text/javascript'];
+  return files;
+}
+
+// Every mutant of js/parity/mutants.mjs as js/src patched for each entry (`applied`), and the
+// ones whose patch no longer applies to js/src with why (`unapplied`: test_parity fails on
+// those; the browsers run the others).
+let built;
+export function mutants() {
+  if (built) return built;
   const src = Object.fromEntries(
     readdirSync(SRC).map((f) => [f, readFileSync(join(SRC, f), 'utf8')]),
   );
-  for (const name of Object.keys(MUTANTS))
-    for (const entry of Object.keys(ENTRIES))
-      for (const [file, text] of Object.entries(
-        mutantSources(name, BACKEND_OF[entry], src, kernels),
-      ))
-        files[`mutant/${name}/${entry}/${file}`] = [text, 'text/javascript'];
-  return files;
+  built = { applied: {}, unapplied: {} };
+  for (const name of Object.keys(MUTANTS)) {
+    try {
+      built.applied[name] = Object.fromEntries(
+        Object.keys(ENTRIES).map((e) => [e, mutantSources(name, BACKEND_OF[e], src, kernels)]),
+      );
+    } catch (e) {
+      built.unapplied[name] = e.message;
+    }
+  }
+  return built;
+}
+
+// fixtures/preprocess/cases.json, cases-2.json, ...: published case files never change, new
+// cases come in a new file; every one is checked.
+function preprocessingCases() {
+  const dir = join(FIXTURES, 'preprocess');
+  const number = (f) => Number(/^cases(?:-(\d+))?\.json$/.exec(f)?.[1] ?? 1);
+  const names = readdirSync(dir).filter((f) => /^cases(-\d+)?\.json$/.test(f));
+  names.sort((a, b) => number(a) - number(b));
+  return names.flatMap((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')).cases);
 }
 
 // The pinned weights' parity file (js/model.json is that version).
@@ -45,13 +73,13 @@ function fixturePath() {
 // Runs where the engine runs (page, worker, Node); self-contained, as it is sent as source.
 // One row per input: the input, each hidden layer, logits, probabilities, classify's digit;
 // a drawing with no ink is a row of NaN. Rows come back as base64 of float64, no number rounded.
-export async function replay({ entry, base = '' }) {
+export async function runEntry({ entry, base = '' }) {
   const { loadModel, preprocess } = await import(entry);
   const get = async (u) => fetch(`${base}${u}`);
   const model = loadModel(new Uint8Array(await (await get('/model.json')).arrayBuffer()));
   const { cases: digits } = await (await get('/e2e/parity.json')).json();
   const { cases } = await (await get('/e2e/cases.json')).json();
-  const width = model.info.architecture.reduce((a, b) => a + b, 0) + 11;
+  const width = model.info.architecture.reduce((a, b) => a + b, 0) + 11; // + probs, digit
   const bytes = (b64) => Uint8ClampedArray.from(atob(b64), (c) => c.charCodeAt(0));
   const row = (x) => {
     if (!x) return new Float64Array(width).fill(NaN);
@@ -78,63 +106,75 @@ export async function replay({ entry, base = '' }) {
     canCompile,
     scope: globalThis.constructor.name,
     architecture: model.info.architecture,
+    // a digit's input as replay.mjs's caseInput makes it: pixel / 255 in float64
     digits: encode(digits.map((c) => row(Float64Array.from(bytes(c.pixels), (v) => v / 255)))),
     cases: encode(cases.map((c) => row(draw(c)))),
   };
 }
 
-// The same replay in Node, on js/src (the reference the browsers are held to, itself held to
+// The same run in Node, on js/src (the reference the browsers are held to, itself held to
 // Python by nox -s parity), reading the fixtures from the test server.
-export const replayInNode = (server, entry = 'core') =>
-  replay({ entry: pathToFileURL(join(SRC, ENTRIES[entry])).href, base: server.url });
+export const runInNode = (server, entry = 'core') =>
+  runEntry({ entry: pathToFileURL(join(SRC, ENTRIES[entry])).href, base: server.url });
 
-// Every way a browser's replay differs from Node's and from the Python reference's numbers in
+// Every way a browser's run differs from Node's and from the Python reference's numbers in
 // fixtures/: one line per quantity that differs, with how many rows and the worst one.
 export function differences(got, node) {
-  const hidden = node.architecture.slice(1, -1).reduce((a, b) => a + b, 0);
-  const at = [
-    ['input', 784],
-    ['hidden', hidden],
-    ['logits', 10],
-    ['probabilities', 10],
-    ['digit', 1],
-  ];
-  const parity = JSON.parse(readFileSync(fixturePath(), 'utf8')).cases;
-  const cases = JSON.parse(readFileSync(join(FIXTURES, 'preprocess', 'cases.json'), 'utf8')).cases;
+  const arch = node.architecture;
+  const parity = JSON.parse(readFileSync(fixturePath(), 'utf8'));
+  const cases = preprocessingCases();
   const lines = [];
   for (const [set, about] of [
-    ['digits', parity],
+    ['digits', parity.cases],
     ['cases', cases],
   ]) {
-    const g = rows(got[set], node.architecture),
-      n = rows(node[set], node.architecture);
-    let start = 0;
-    for (const [what, width] of at) {
-      const cut = (r) => r.subarray(start, start + width);
+    const g = rows(got[set], arch),
+      n = rows(node[set], arch);
+    for (const [what, cut] of Object.entries(fields(arch))) {
       const tol = what === 'probabilities' ? TOLERANCE : 0;
       lines.push(compare(`${set}: ${what} vs Node`, g.map(cut), n.map(cut), tol, about));
-      if (set === 'digits' && what === 'logits')
-        lines.push(
-          compare(
-            'digits: logits vs Python',
-            g.map(cut),
-            about.map((c) => c.logits),
-            0,
-            about,
-          ),
-        );
-      if (set === 'digits' && what === 'probabilities') {
-        const python = about.map((c) => c.probabilities);
-        lines.push(compare('digits: probabilities vs Python', g.map(cut), python, tol, about));
-      }
-      if (set === 'cases' && what === 'input') {
-        const python = about.map((c) => c.expected ?? new Array(784).fill(NaN));
-        lines.push(compare('cases: preprocessed input vs Python', g.map(cut), python, 0, about));
-      }
-      start += width;
     }
   }
+  // Python's numbers: the parity file through its one JS checker, the cases' expected inputs.
+  const digits = rows(got.digits, arch);
+  const { logits, probabilities } = fields(arch);
+  const run = (_x, k) => ({
+    hidden: hiddenLayers(digits[k], arch),
+    logits: logits(digits[k]),
+    probs: probabilities(digits[k]),
+  });
+  try {
+    replay(parity, run, 'the pinned parity.json');
+  } catch (e) {
+    lines.push(`digits vs Python: ${e.message}`);
+  }
+  const expected = cases.map((c) => c.expected ?? new Array(784).fill(NaN));
+  const input = rows(got.cases, arch).map(fields(arch).input);
+  lines.push(compare('cases: preprocessed input vs Python', input, expected, 0, cases));
   return lines.filter(Boolean);
+}
+
+// A row's parts, as runEntry lays them out.
+function fields(architecture) {
+  const [I, ...widths] = architecture,
+    O = widths.pop();
+  const H = widths.reduce((a, b) => a + b, 0);
+  const part = (start, n) => (r) => r.subarray(start, start + n);
+  return {
+    input: part(0, I),
+    hidden: part(I, H),
+    logits: part(I + H, O),
+    probabilities: part(I + H + O, O),
+    digit: part(I + H + 2 * O, 1),
+  };
+}
+
+// A row's hidden activations, one array per hidden layer.
+function hiddenLayers(row, architecture) {
+  const starts = architecture
+    .slice(0, -1)
+    .map((_, k) => architecture.slice(0, k + 1).reduce((a, b) => a + b, 0));
+  return architecture.slice(1, -1).map((w, k) => row.subarray(starts[k], starts[k] + w));
 }
 
 function rows(b64, architecture) {

@@ -9,16 +9,22 @@
 //   DIGITNET_BROWSER=webkit node --test e2e/parity.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENTRIES, differences, parityFiles, replay, replayInNode } from './browser-parity.mjs';
+import {
+  ENTRIES,
+  differences,
+  mutants,
+  parityFiles,
+  runEntry,
+  runInNode,
+} from './browser-parity.mjs';
 import { e2eBrowser, openDemo, startServer } from './demo-page.mjs';
-import { MUTANTS } from '../parity/mutants.mjs';
 
 const { browser, label } = await e2eBrowser();
 let server, node, page;
 
 before(async () => {
   server = await startServer({ files: parityFiles() });
-  node = await replayInNode(server);
+  node = await runInNode(server);
   page = await openDemo(browser, server);
 });
 
@@ -30,7 +36,7 @@ after(async () => {
 
 for (const entry of Object.keys(ENTRIES)) {
   test(`${label} ${entry} entry: parity digits, preprocessing cases as Node, Python`, async () => {
-    const out = await page.evaluate(replay, { entry: `/src/${ENTRIES[entry]}` });
+    const out = await page.evaluate(runEntry, { entry: `/src/${ENTRIES[entry]}` });
     assert.equal(out.canCompile, true, "the demo's CSP refused WebAssembly");
     assert.equal(out.backend, entry === 'wasm' ? 'wasm' : 'js', 'the backend that ran');
     assert.deepEqual(differences(out, node), []);
@@ -53,7 +59,10 @@ test(`${label} the demo runs the wasm kernel; without wasm-unsafe-eval, the core
     const [backend2, facts2] = await shown(fallback);
     assert.equal(backend2, 'js');
     assert.match(facts2, /EngineJavaScript/);
-    const out = await fallback.evaluate(replay, { entry: '/nowasm/src/wasm.js', base: '/nowasm' });
+    const out = await fallback.evaluate(runEntry, {
+      entry: '/nowasm/src/wasm.js',
+      base: '/nowasm',
+    });
     assert.equal(out.canCompile, false, 'the page compiled WebAssembly despite its CSP');
     assert.equal(out.backend, 'js', 'the wasm entry fell back to the core');
     assert.deepEqual(differences(out, node), []);
@@ -66,9 +75,13 @@ test(`${label} the demo runs the wasm kernel; without wasm-unsafe-eval, the core
 });
 
 test(`${label} every mutant of js/parity/mutants.mjs fails the browser check`, async (t) => {
-  for (const name of Object.keys(MUTANTS)) {
+  const { applied, unapplied } = mutants();
+  for (const [name, why] of Object.entries(unapplied))
+    t.diagnostic(`${name}: not run here, its patch does not apply (${why})`);
+  assert.ok(Object.keys(applied).length > 0, 'no mutant applies to js/src');
+  for (const name of Object.keys(applied)) {
     for (const entry of Object.keys(ENTRIES)) {
-      const out = await page.evaluate(replay, {
+      const out = await page.evaluate(runEntry, {
         entry: `/e2e/mutant/${name}/${entry}/${ENTRIES[entry]}`,
       });
       if (entry === 'wasm') assert.equal(out.backend, 'wasm', `${name}: the mutant's kernel ran`);

@@ -8,14 +8,14 @@
 //   DIGITNET_BROWSER=firefox node --test e2e/worker.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENTRIES, differences, parityFiles, replay, replayInNode } from './browser-parity.mjs';
+import { ENTRIES, differences, parityFiles, runEntry, runInNode } from './browser-parity.mjs';
 import { e2eBrowser, openDemo, startServer } from './demo-page.mjs';
 
 // The worker: a module script running the replay when asked, answering once.
-const WORKER = `const replay = ${replay};
+const WORKER = `const runEntry = ${runEntry};
 self.onmessage = async ({ data }) => {
   try {
-    postMessage(await replay(data));
+    postMessage(await runEntry(data));
   } catch (e) {
     postMessage({ error: String(e) });
   }
@@ -27,7 +27,7 @@ let server, node, page;
 before(async () => {
   const files = { ...parityFiles(), 'worker.js': [WORKER, 'text/javascript'] };
   server = await startServer({ files });
-  node = await replayInNode(server);
+  node = await runInNode(server);
   page = await openDemo(browser, server);
 });
 
