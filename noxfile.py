@@ -241,8 +241,8 @@ def demo(session: nox.Session) -> None:
 def e2e(session: nox.Session) -> None:
     """Every e2e test (js/e2e/*.test.mjs: the demo drawn with mouse, touch and pen, both engine
     entries against Node and Python, the wasm fast path and fallback, the worker, the weights'
-    integrity) in Chromium,
-    Firefox and WebKit, then each browser's drawings recomputed with the Python reference.
+    integrity) in Chromium, Firefox and WebKit, then each browser's drawings recomputed with the
+    Python reference.
     `nox -s e2e -- --browser firefox` runs one browser."""
     names = browsers(session)
     install_python(session)
