@@ -590,6 +590,21 @@ const jsonSafe = (m) =>
   JSON.stringify(m, (_key, v) =>
     typeof v === 'number' && !Number.isFinite(v) ? assert.fail('non-finite') : v,
   );
+function plainObject(v) {
+  return v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+// What JSON cannot carry: a non-finite number or a cycle, anywhere inside.
+function uncarried(v, within = new Set()) {
+  if (typeof v === 'number') return !Number.isFinite(v);
+  if (v === null || typeof v !== 'object') return false;
+  if (within.has(v)) return true;
+  within.add(v);
+  const found = Object.values(v).some((x) => uncarried(x, within));
+  within.delete(v);
+  return found;
+}
+
 function forms(model) {
   if (typeof model === 'string') {
     const bytes = new TextEncoder().encode(model);
@@ -617,7 +632,11 @@ for (const [what, base, change, message] of CASES) {
     change?.(model);
     // Each broken model stays broken as text and as bytes: the same check runs on every form.
     const all = forms(model);
-    assert.ok(all.length >= 1);
+    // A model that JSON can carry is checked as text and bytes too: every string, and every
+    // plain object without a non-finite number or a cycle.
+    if (typeof model === 'string') assert.equal(all.length, 3, `${what}: not checked as bytes`);
+    else if (plainObject(model) && !uncarried(model))
+      assert.equal(all.length, 4, `${what}: not checked as text and bytes`);
     for (const form of all) {
       assert.throws(
         () => loadModel(form),

@@ -134,10 +134,24 @@ function paint({ width, height, marks }, W = width, H = height, dx = 0, dy = 0) 
   return rgba;
 }
 
+// PREPROCESS.md's ink of each pixel, from its table (not the engine's code): over 0.05 anywhere?
+function hasInk(rgba, ink) {
+  for (let q = 0; q < rgba.length; q += 4) {
+    const a = rgba[q + 3] / 255,
+      s = rgba[q] + rgba[q + 1] + rgba[q + 2];
+    const v = ink === 'alpha' ? a : ink === 'dark' ? a * (1 - s / 765) : a * (s / 765);
+    if (v > 0.05) return true;
+  }
+  return false;
+}
+
 test('preprocess: null or 784 values in [0, 1], whatever is drawn', () => {
   fc.assert(
     fc.property(canvas, (c) => {
-      const out = preprocess(paint(c), c.width, c.height, { ink: c.ink });
+      const rgba = paint(c);
+      const out = preprocess(rgba, c.width, c.height, { ink: c.ink });
+      // null means no pixel has ink over 0.05 (PREPROCESS.md's rule, computed here from its table)
+      assert.equal(out === null, !hasInk(rgba, c.ink), 'null if and only if no ink');
       if (out === null) return;
       assert.equal(out.length, 784);
       assert.ok(

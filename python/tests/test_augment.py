@@ -53,7 +53,18 @@ def test_fixed_shift_is_exactly_that_distance():
             ys2, xs2 = np.nonzero(b)
             dy, dx = ys2.min() - ys.min(), xs2.min() - xs.min()
             assert max(abs(dx), abs(dy)) == d
-    assert np.array_equal(robustness.fixed_shift(imgs, 3, 5), robustness.fixed_shift(imgs, 3, 5))
+
+
+def test_fixed_shift_directions_are_the_seeds():
+    """The directions come from the seed alone: seed 0's (evaluate's, behind every recorded
+    shiftRobustness figure) are these, another seed draws others, and each image has its own."""
+    imgs = blob(12)
+    seed0 = [(0, -2), (-2, -2), (-2, 0), (0, 2), (0, 2), (2, 0), (2, 0), (2, 0), (2, 2), (0, -2),
+             (-2, -2), (2, -2)]  # fmt: skip
+    want = [list(d) for d in seed0]
+    assert offsets(imgs, robustness.fixed_shift(imgs, 2)).tolist() == want
+    assert offsets(imgs, robustness.fixed_shift(imgs, 2, seed=0)).tolist() == want
+    assert offsets(imgs, robustness.fixed_shift(imgs, 2, seed=5)).tolist() != want
 
 
 def test_warp_through_an_identity_bank_changes_nothing():

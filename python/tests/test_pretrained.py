@@ -34,16 +34,26 @@ def test_default_is_the_newest_bundled_version():
     assert digitnet.pretrained().version == newest
 
 
-@pytest.mark.parametrize("version", ["1.0.0"])
+@pytest.mark.parametrize("version", bundled_versions())
 def test_bundled_model_reproduces_its_parity_file(version: str):
+    """Every bundled version (not one named by hand): its parity digits, logits exactly where
+    the file carries them (format 2)."""
     model = digitnet.pretrained(version)
     assert model.version == version
     cases = json.loads((REPO / f"fixtures/weights/{version}/parity.json").read_text())["cases"]
     x = np.stack([np.frombuffer(base64.b64decode(c["pixels"]), np.uint8) / 255 for c in cases])
     want = np.array([c["probabilities"] for c in cases])
-    got = model.predict(x)
-    assert (got.argmax(1) == want.argmax(1)).all()
-    assert np.abs(got - want).max() <= 1e-12
+    out = model.forward(x)
+    assert (out["probs"].argmax(1) == want.argmax(1)).all()
+    assert np.abs(out["probs"] - want).max() <= 1e-12
+    if "logits" in cases[0]:
+        assert out["logits"].tolist() == [c["logits"] for c in cases]
+
+
+def test_the_parity_test_above_covers_1_0_0_and_1_1_0_at_least():
+    """Its versions are collected from the package: none bundled would leave it nothing to check."""
+    index = json.loads((REPO / "fixtures/index.json").read_text())
+    assert {"1.0.0", "1.1.0"} <= set(bundled_versions()) <= set(index["weights"])
 
 
 @pytest.mark.parametrize("version", ["9.9.9", "1.0", "../1.0.0", ""])
