@@ -62,10 +62,41 @@ def routes(model: Path) -> dict[str, Path]:
     return site
 
 
+REQUEST_TIMEOUT = 10.0  # seconds a client may take to send a request: a stalled one holds a thread
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     site: dict[str, Path] = {}
     csp = ""
     quiet = False
+    timeout = REQUEST_TIMEOUT  # socketserver applies it to every read of the request
+    # A malformed request line is answered as HTTP/1.0, status line and headers included:
+    # http.server's default, HTTP/0.9, has no headers, so its errors would carry no policy.
+    default_request_version = "HTTP/1.0"
+
+    def parse_request(self) -> bool:
+        """http.server's parsing, but an HTTP/0.9 request (`GET /` with no version), which could
+        only be answered without headers, is refused at once with an HTTP/1.0 error that has
+        them (before any header is waited for: an HTTP/0.9 client sends none)."""
+        line = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        if len(line.split()) != 2:
+            return super().parse_request()
+        self.command, self.requestline = None, line
+        self.request_version, self.close_connection = self.default_request_version, True
+        self.send_error(400, "HTTP/0.9 requests are not served")
+        return False
+
+    def end_headers(self) -> None:
+        """Every response's headers end here, http.server's own errors (send_error: 400, 404,
+        414, 431, 501, ...) included: so every response carries the page's policy."""
+        for name, value in (
+            ("Content-Security-Policy", self.csp),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "no-referrer"),
+            ("Cache-Control", "no-store"),  # edits show on reload
+        ):
+            self.send_header(name, value)
+        super().end_headers()
 
     def do_GET(self) -> None:
         self.answer(body=True)
@@ -93,10 +124,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         for name, value in {
             "Content-Type": kind,
             "Content-Length": str(len(content)),
-            "Cache-Control": "no-store",  # edits show on reload
-            "Content-Security-Policy": self.csp,
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
             **headers,
         }.items():
             self.send_header(name, value)
@@ -130,17 +157,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--model", type=Path, default=JS / "model.json", help="weights to serve")
     parser.add_argument("--quiet", action="store_true", help="no line per request")
     args = parser.parse_args(argv)
+    if args.model.suffix != ".json":  # served as /model.json, with JSON's type: nothing else
+        parser.error(f"--model {args.model}: expected a .json model file")
     if args.model != JS / "model.json" and not args.model.is_file():
         parser.error(f"--model {args.model}: no such file")
     return args
 
 
-def make_server(port: int, model: Path, quiet: bool = False) -> http.server.ThreadingHTTPServer:
+def make_server(
+    port: int, model: Path, quiet: bool = False, timeout: float = REQUEST_TIMEOUT
+) -> http.server.ThreadingHTTPServer:
     """The server, bound to 127.0.0.1:port (0: a free one), not yet serving."""
     handler = type(
         "DemoHandler",
         (Handler,),
-        {"site": routes(model.resolve()), "csp": page_csp(DEMO / "index.html"), "quiet": quiet},
+        {
+            "site": routes(model.resolve()),
+            "csp": page_csp(DEMO / "index.html"),
+            "quiet": quiet,
+            "timeout": timeout,
+        },
     )
     return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
 

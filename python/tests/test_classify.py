@@ -64,10 +64,21 @@ def test_k_and_batches():
     assert model.classify([list(x)], 1) == [full[:1]]
 
 
-@pytest.mark.parametrize("k", [-1, 2.5, True, "3", None])
-def test_a_bad_k_is_one_line(k):
-    with pytest.raises(InputError, match=r"^classify: k is .*; expected an integer >= 0$"):
-        load_model(MODEL).classify(np.zeros(784), k)
+# FORMAT.md, "classify": k is an integer >= 0; JS's model.classify refuses the same list.
+BAD_K = [-1, 2.5, float("nan"), float("inf"), -float("inf"), "3", True, None, 10**400, [3]]
+
+
+@pytest.mark.parametrize("k", BAD_K + [np.float64(0.5), np.bool_(True)])
+@pytest.mark.parametrize("x", [np.zeros(784), None])
+def test_a_bad_k_is_one_line_before_x_is_looked_at(k, x):
+    with pytest.raises(InputError, match=r"^classify: k is [^;]+; expected an integer >= 0$"):
+        load_model(MODEL).classify(x, k)
+
+
+def test_k_counts_as_json_does():
+    model, x = load_model(MODEL), np.zeros(784)
+    assert model.classify(x, 3.0) == model.classify(x, np.int64(3)) == model.classify(x)
+    assert model.classify(x, 2**53) == model.classify(x, 10)
 
 
 def test_bad_input_is_named_classify():

@@ -134,7 +134,7 @@ def test_checkpoint_with_a_1d_weight(tmp_path, capsys):
         (b"\xff\xfe{}", "metrics.json: not valid JSON"),
         (b"[" * 5000 + b"]" * 5000, "metrics.json: not valid JSON"),
         (b"[1, 2]", "metrics.json: expected a JSON object, got list"),
-        (None, "metrics.json: unreadable"),
+        (None, "metrics.json: cannot read (no such file)"),
     ],
 )
 def test_bad_metrics_file(tmp_path, capsys, content, message):

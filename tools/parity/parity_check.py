@@ -406,12 +406,34 @@ def run(fixtures: Path = ROOT / "fixtures", mutant: str | None = None, out=sys.s
     return True
 
 
+def mutant_names() -> list[str]:
+    """The mutants js/parity/mutants.mjs defines (that module owns the list)."""
+    script = "import('./parity/mutants.mjs').then((m) => console.log(Object.keys(m.MUTANTS)+''))"
+    proc = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        capture_output=True,
+        text=True,
+        cwd=ROOT / "js",
+    )
+    if proc.returncode != 0:
+        raise DigitnetError(f"cannot list the mutants: {proc.stderr.strip()[-300:]}")
+    return proc.stdout.strip().split(",")
+
+
+def check_mutant(name: str) -> None:
+    known = mutant_names()
+    if name not in known:
+        raise DigitnetError(f"--mutant {name!r}: no such mutant; known: {', '.join(known)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m digitnet.parity", description=__doc__)
     p.add_argument("--fixtures", type=Path, default=ROOT / "fixtures")
     p.add_argument("--mutant", help="run a deliberately broken JS engine (js/parity/mutants.mjs)")
     args = p.parse_args(argv)
     try:
+        if args.mutant is not None:  # '' would run the real engine and pass
+            check_mutant(args.mutant)
         return 0 if run(args.fixtures, args.mutant) else 1
     except DigitnetError as e:
         print(f"PARITY FAILED: {e}", file=sys.stderr)

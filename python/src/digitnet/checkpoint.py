@@ -28,6 +28,9 @@ SHAPES = {
     for name, shape in ((f"W{k}", (i, o)), (f"b{k}", (o,)))
 }
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say: no clock in the bytes
+# The largest file the format allows: each array in float64 with its .npy header (at most a few
+# hundred bytes; 4 KiB allowed) and zip records, and a zip comment of at most 65,535 bytes.
+MAX_BYTES = sum(8 * int(np.prod(s)) + 4096 for s in SHAPES.values()) + 2 * 65536
 # What a damaged or hostile zip can raise while being opened or read.
 ZIP_ERRORS = (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error, NotImplementedError)
 
@@ -51,13 +54,11 @@ def save(path: Path, params: model.Params) -> None:
 
 def load(path: Path) -> model.Params:
     """A checkpoint file, or the one in a run folder; DigitnetError naming what is wrong."""
-    if path.is_dir():
+    if storage.kind(path) == "a folder":
         path = path / NAME
     try:
-        with zipfile.ZipFile(path) as z:
+        with storage.open_regular(path, MAX_BYTES) as f, zipfile.ZipFile(f) as z:
             arrays = {name: read_entry(z, name, path) for name in entries(z, path)}
-    except FileNotFoundError:
-        raise DigitnetError(f"{path}: no such file") from None
     except ZIP_ERRORS as e:
         reason = getattr(e, "strerror", None) or e
         raise DigitnetError(f"{path}: not a digitnet checkpoint ({reason})") from None

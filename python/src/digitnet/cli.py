@@ -20,10 +20,11 @@ from . import (
     publish,
     reference,
     runs,
+    storage,
     train,
     verify,
 )
-from .errors import DigitnetError
+from .errors import DigitnetError, printable
 from .evaluate import evaluate, report
 from .pretrained import pretrained
 from .quantize import WIDTHS
@@ -139,10 +140,10 @@ def cmd_evaluate(args) -> None:
         classify, what = (lambda imgs: conformance.digits(m, imgs)), f"weights {m.version}"
     else:
         path = Path(args.path)
-        if not path.exists():
+        if storage.kind(path) is None:
             raise DigitnetError(f"{path}: no such file or folder")
         classify, what = classifier(path), str(path)
-    ds = data.load(args.data)
+    ds = data.load(args.data, splits=("test",))  # the train split is never read, nor inflated
     print(f"{what} on {ds.source}")
     print(report(evaluate(classify, ds.test)))
 
@@ -159,7 +160,7 @@ def cmd_export(args) -> None:
     meta = run.metrics
     bits = args.bits or trained_widths(meta, run.folder)
     export.check_budget(run.params, args.version, args.per_channel, bits)  # before data, work
-    ds = data.load(args.data)
+    ds = data.load(args.data, splits=("test",))  # parity cases and metrics: the test split
     trained = shlex.split(str(meta.get("command", "digitnet train")))
     command = f"{shlex.join(portable(trained, None))} && {recorded_command(args.argv)}"
     folder, card = export.export(
@@ -203,7 +204,7 @@ def cmd_verify(args) -> None:
             "digitnet checkout, the default when run from its root): pass --dest DIR"
         )
     for line in verify.verify(Path(args.dest), args.data, args.files_only):
-        print(line)
+        print(printable(line))
     # --files-only never says VERIFY OK: its last line says what it did not check.
     print("FILES OK (metrics not checked)" if args.files_only else "VERIFY OK")
 
@@ -212,7 +213,7 @@ class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line, like every other error (exit status 2)."""
 
     def error(self, message: str):
-        self.exit(2, f"digitnet: error: {message} (see `{self.prog} --help`)\n")
+        self.exit(2, f"digitnet: error: {printable(message)} (see `{self.prog} --help`)\n")
 
 
 def whole_number(minimum: int):
@@ -353,18 +354,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.func(args)
     except DigitnetError as e:
-        print(f"digitnet: error: {e}", file=sys.stderr)
-        return 2
+        return error(2, str(e))
     except KeyboardInterrupt:
         print("digitnet: interrupted; nothing was left half-written", file=sys.stderr)
         return 130
+    except OSError as e:  # the file system refused (permissions, a loop, a full disk): not a bug
+        return error(2, f"{e.filename}: {e.strerror}" if e.filename is not None else str(e))
     except Exception as e:  # a bug, not bad input: one line, and how to see the traceback
         if os.environ.get("DIGITNET_TRACEBACK"):
             raise
-        print(
-            f"digitnet: internal error: {type(e).__name__}: {e} (a bug: please report it with "
-            "the command; DIGITNET_TRACEBACK=1 shows the traceback)",
-            file=sys.stderr,
+        return error(
+            1,
+            f"{type(e).__name__}: {e} (a bug: please report it with the command; "
+            "DIGITNET_TRACEBACK=1 shows the traceback)",
+            "internal error",
         )
-        return 1
     return 0
+
+
+def error(status: int, message: str, what: str = "error") -> int:
+    """Print one line on stderr, control characters escaped (a file name or a key holding a
+    newline or ESC[2J stays on its line and does nothing to the terminal); return `status`."""
+    print(f"digitnet: {what}: {printable(message)}", file=sys.stderr)
+    return status

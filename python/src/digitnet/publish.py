@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 import threading
@@ -27,7 +28,17 @@ from pathlib import Path
 
 from . import reference
 from .errors import DigitnetError
-from .storage import fsync_folder, read_json_object, sha256, umask, write_atomic
+from .storage import (
+    MAX_RECORD_BYTES,
+    describe,
+    fsync_folder,
+    kind,
+    read_json_object,
+    read_regular,
+    sha256,
+    umask,
+    write_atomic,
+)
 
 INDEX = "index.json"
 CARD = "card.json"
@@ -39,7 +50,7 @@ LOCK = ".export.lock"  # beside index.json; flock'd, never deleted (deleting rac
 def read_index(dest: Path) -> dict:
     """The index (an empty one if there is none yet), or a DigitnetError saying what is wrong."""
     path = dest / INDEX
-    if not path.exists():
+    if not os.path.lexists(path):  # a dangling link or a loop is read, and refused, below
         return {"format": "digitnet-index", "formatVersion": 1, "weights": {}}
     index = read_json_object(path)
     if not isinstance(index.get("weights"), dict):
@@ -97,8 +108,11 @@ def prepare(dest: Path, version: str) -> tuple[list[str], bool]:
     this same export had written it whole): then there is nothing left to do."""
     if not reference.is_version(version):
         raise DigitnetError(f"version {version!r} is not semver X.Y.Z")
-    if dest.exists() and not dest.is_dir():
-        raise DigitnetError(f"{dest}: not a folder (the fixtures folder to publish into)")
+    found = kind(dest)
+    if found is None:  # nothing to clean up or refuse: created when publishing, not before
+        return [], False
+    if found != "a folder":
+        raise DigitnetError(f"{dest}: {found}, not a folder (the fixtures folder to publish into)")
     with locked(dest):
         index = read_index(dest)
         known = set(index["weights"])
@@ -122,14 +136,22 @@ def recover(dest: Path, index: dict) -> list[str]:
     """Remove what killed exports left, and index a whole version they renamed into place."""
     notes = []
     for path in sorted(dest.glob(f".{INDEX}.*")):
+        expect_left(path, stat.S_ISREG, "a temporary index file")
         path.unlink()
         notes.append(f"removed {path}: a temporary index left by an interrupted export")
     weights = dest / "weights"
-    if not weights.is_dir():
+    if kind(weights) != "a folder":
         return notes
     for path in sorted(weights.glob(".*.tmp-*")):
+        expect_left(path, stat.S_ISDIR, "a staging folder")
         shutil.rmtree(path)
         notes.append(f"removed {path}: a staging folder left by an interrupted export")
+    for path in sorted(weights.iterdir()):  # a link could take the export out of the tree
+        if path.is_symlink():
+            raise DigitnetError(
+                f"{path}: a symlink; version folders are real folders inside {weights} "
+                "(export never follows a link): move it away or remove it"
+            )
     unindexed = [
         p
         for p in sorted(weights.iterdir())
@@ -143,6 +165,17 @@ def recover(dest: Path, index: dict) -> list[str]:
     return notes
 
 
+def expect_left(path: Path, is_kind, what: str) -> None:
+    """A name an interrupted export leaves must hold what it leaves there (not a link, not
+    anything else), or it is not ours to remove: refused in one line."""
+    mode = path.lstat().st_mode
+    if not is_kind(mode):
+        raise DigitnetError(
+            f"{path}: {describe(mode)} where an interrupted export leaves {what}; "
+            "move it away or remove it"
+        )
+
+
 def entry_of(folder: Path) -> dict:
     """The index entry of a complete version folder, read back from its files."""
     names = sorted(p.name for p in folder.iterdir())
@@ -154,7 +187,8 @@ def entry_of(folder: Path) -> dict:
     model = reference.load_model(folder / "model.json")
     if model.version != folder.name:
         raise DigitnetError(f"{folder / 'model.json'}: version {model.version!r}, not the folder's")
-    return entry({n: (folder / n).read_bytes() for n in VERSION_FILES}, model.metadata)
+    files = {n: read_regular(folder / n, MAX_RECORD_BYTES) for n in VERSION_FILES}
+    return entry(files, model.metadata)
 
 
 def entry(files: dict[str, bytes], metadata: dict) -> dict:

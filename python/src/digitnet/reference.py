@@ -14,6 +14,7 @@ import numpy as np
 
 from .engine import ROWS_PER_BLOCK, Layer, affine, network, softmax
 from .errors import DigitnetError, InputError
+from .storage import read_regular
 from .validate import (
     CLASSES,
     FORMAT,
@@ -21,6 +22,7 @@ from .validate import (
     INPUTS,
     MAX_DEPTH,
     SEMVER,
+    as_float,
     decode,
     is_number,
     is_version,
@@ -66,9 +68,13 @@ class Model:
     def classify(self, x, k: int = 3) -> list:
         """The k most probable digits as (digit, probability) tuples, most probable first, ties
         lower digit first (a stable sort), as JS's `model.classify`; a list of such lists for
-        an N x 784 batch. k above 10 gives all ten."""
-        if not isinstance(k, (int, np.integer)) or isinstance(k, (bool, np.bool_)) or k < 0:
-            raise InputError(f"classify: k is {k!r}; expected an integer >= 0")
+        an N x 784 batch. k is an integer >= 0 as JSON and JS count them (3.0 is 3; FORMAT.md,
+        "classify"), checked before x as in JS; k above 10 gives all ten."""
+        f = as_float(k)
+        if f is None or not (f >= 0 and f.is_integer()):  # NaN and infinity fail is_integer
+            shown = k if is_number(k) else type(k).__name__
+            raise InputError(f"classify: k is {shown}; expected an integer >= 0")
+        k = int(f)
         probs = self._run(check_input(x, "classify"))["probs"]
         rows = probs.reshape(-1, probs.shape[-1])
         order = np.argsort(-rows, axis=1, kind="stable")[:, :k]
@@ -89,6 +95,8 @@ def check_input(x, fn: str = "forward") -> np.ndarray:
     outside [0, 1] are refused (pixel bytes 0..255 not divided by 255 would give confident
     nonsense); preprocessing never leaves [0, 1], its last step clamps to 1.
     """
+    if isinstance(x, np.ma.MaskedArray):  # the check would skip masked values, not the engine
+        raise InputError(f"{fn}: x is a masked array; expected plain numbers (fill it first)")
     if isinstance(x, np.ndarray) and x.ndim == 2:
         return in_range(numeric(x, fn, ""), fn, "")
     if (
@@ -106,6 +114,8 @@ def check_input(x, fn: str = "forward") -> np.ndarray:
 
 def vector(values, fn: str, where: str) -> np.ndarray:
     """One digit's 784 numbers in [0, 1]: a list, a tuple or a 1-D numeric array."""
+    if isinstance(values, np.ma.MaskedArray):
+        raise InputError(f"{fn}: x{where} is a masked array; expected plain numbers")
     if isinstance(values, np.ndarray):
         if values.ndim != 1:
             raise InputError(f"{fn}: x{where}: expected {INPUTS} values, got shape {values.shape}")
@@ -128,40 +138,46 @@ def numeric(a: np.ndarray, fn: str, where: str) -> np.ndarray:
         raise InputError(f"{fn}: x{where}: expected {RANGE}, got an array of {a.dtype}")
     if a.shape[-1] != INPUTS:
         raise InputError(f"{fn}: x{where}: expected {INPUTS} values per digit, got shape {a.shape}")
-    return a.astype(np.float64)
+    return a
 
 
 def in_range(a: np.ndarray, fn: str, where: str) -> np.ndarray:
+    """`a` as float64 once its values, in their own type, are in [0, 1]: judged before the
+    cast, so a longdouble just above 1 that would round to 1.0 is refused, as it is in a list."""
     bad = np.flatnonzero(~((a >= 0) & (a <= 1)))  # NaN fails both comparisons
     if bad.size:
         at = np.unravel_index(bad[0], a.shape)
         index = "".join(f"[{int(i)}]" for i in at)
-        raise InputError(f"{fn}: x{where}{index} is {float(a[at])!r}; expected {RANGE}")
-    return a
+        value = a[at] if a.dtype == np.longdouble else float(a[at])  # a longdouble unrounded
+        raise InputError(f"{fn}: x{where}{index} is {value!r}; expected {RANGE}")
+    return a.astype(np.float64)
 
 
 # --- loading: a path, JSON text, bytes or a parsed dict (validate.py checks it) ---
+
+JSON_SPACE, BOM = " \t\n\r", "\ufeff"
+# What a model file read from a path may weigh: far above any network this format describes in
+# practice (a published model is under 150,000 bytes), so a huge or endless file is refused
+# before it is read, not after it has filled the memory.
+MAX_FILE_BYTES = 1 << 30
 
 
 def load_model(source) -> Model:
     """Load and validate a model: a path, JSON text, the file's bytes or a parsed dict.
 
-    A str is JSON text when it starts with "{" (after whitespace), else a path. Bytes are
+    A str is JSON text when it starts with "{" (after whitespace or a byte-order mark), else a
+    path. Bytes are
     decoded as strict UTF-8. Every rejection is a DigitnetError naming the field (`.field`).
     """
     name = "model"
     try:
         if isinstance(source, (bytes, bytearray, memoryview)):
             doc = parse(decode(bytes(source)))
-        elif isinstance(source, str) and source.lstrip().startswith("{"):
-            doc = parse(source)
+        elif isinstance(source, str) and source.lstrip(JSON_SPACE + BOM).startswith("{"):
+            doc = parse(source)  # a BOM in text (not bytes) is invalid JSON, as in JS
         elif isinstance(source, (str, os.PathLike)):
             name = str(source)
-            try:
-                data = Path(source).read_bytes()
-            except OSError as e:
-                raise DigitnetError(f"{name}: cannot read ({e.strerror})") from None
-            doc = parse(decode(data))
+            doc = parse(decode(read_regular(Path(source), MAX_FILE_BYTES)))
         else:
             doc = source
         return Model(validate(doc), doc)

@@ -68,7 +68,21 @@ def read_metrics(folder: Path) -> dict:
         meta["recipe"] = camel_keys(meta["recipe"])
     if isinstance(meta.get("history"), list):
         meta["history"] = [camel_keys(e) if isinstance(e, dict) else e for e in meta["history"]]
+    for key, ok, expected in METRICS_NEEDED:
+        if not ok(meta.get(key)):
+            got = "nothing" if key not in meta else repr(meta[key])[:40]
+            raise DigitnetError(f"{folder / METRICS}: {key}: expected {expected}, got {got}")
     return meta
+
+
+# What export takes from metrics.json (the card repeats it); NaN and 1e400 never parse.
+METRICS_NEEDED = (
+    ("testAccuracy", lambda v: type(v) in (int, float) and 0 <= v <= 1, "a fraction in [0, 1]"),
+    ("seed", lambda v: type(v) is int and v >= 0, "an integer >= 0"),
+    ("dataSha256", lambda v: isinstance(v, dict), "an object"),
+    ("history", lambda v: isinstance(v, list), "an array"),
+    ("recipe", lambda v: isinstance(v, dict), "an object"),
+)
 
 
 def timestamp_folder(root: Path, now: datetime) -> tuple[Path, list[Path]]:

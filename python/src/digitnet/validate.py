@@ -190,14 +190,20 @@ def numbers(spec: dict, key: str, at: str, count: int, ok, what: str) -> np.ndar
     return np.array([float(v) for v in values], dtype=np.float64)
 
 
-def byte_string(text, count: int, field: str) -> bytes:
-    """Canonical base64 (RFC 4648: padded, no whitespace, unused bits zero) of `count` bytes.
-    Only the canonical text passes: it must re-encode to itself."""
+def canonical_base64(text) -> bytes | None:
+    """The bytes of canonical base64 (RFC 4648: padded, no whitespace, unused bits zero), None
+    for anything else: only the canonical text passes, as it must re-encode to itself."""
     try:
         raw = base64.b64decode(text, validate=True) if isinstance(text, str) else None
     except (binascii.Error, ValueError):
-        raw = None
-    if raw is None or base64.b64encode(raw).decode("ascii") != text:
+        return None
+    return raw if raw is not None and base64.b64encode(raw).decode("ascii") == text else None
+
+
+def byte_string(text, count: int, field: str) -> bytes:
+    """Canonical base64 of `count` bytes (canonical_base64)."""
+    raw = canonical_base64(text)
+    if raw is None:
         got = show(text) if text is not None else "undefined"
         fail(field, f"expected a canonical base64 string, got {got}")
     if len(raw) != count:

@@ -12,8 +12,6 @@ check: without that data it fails, and `--files-only` says that the figures were
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from pathlib import Path
@@ -28,7 +26,8 @@ from .errors import DigitnetError
 from .evaluate import measured
 from .publish import CARD, INDEX, SUMMARY, read_index
 from .publish import VERSION_FILES as FILES
-from .storage import read_json_object, sha256
+from .storage import MAX_RECORD_BYTES, read_json_object, read_regular, sha256
+from .validate import canonical_base64
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
 TEST_FILES = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")  # what the figures are of
@@ -130,7 +129,7 @@ def check_files(folder: Path, version: str, entry) -> None:
         ok = ok and SHA256.fullmatch(want["sha256"]) and type(want.get("size")) is int
         if not ok:
             raise DigitnetError(f"{where}.files[{name!r}]: expected {{sha256, size}}, got {want!r}")
-        blob = (folder / name).read_bytes()
+        blob = read_regular(folder / name, MAX_RECORD_BYTES)  # no FIFO, device or folder
         if len(blob) != want["size"] or sha256(blob) != want["sha256"]:
             raise DigitnetError(
                 f"{folder / name}: SHA-256 {sha256(blob)} / {len(blob)} bytes, "
@@ -151,12 +150,11 @@ def parity_inputs(cases, path: Path) -> np.ndarray:
     x = np.empty((len(cases), reference.INPUTS), dtype=np.uint8)
     for k, case in enumerate(cases):
         raw = case.get("pixels") if isinstance(case, dict) else None
-        try:
-            pixels = base64.b64decode(raw, validate=True) if isinstance(raw, str) else b""
-        except binascii.Error:
-            pixels = b""
+        pixels = canonical_base64(raw) or b""  # as the loader reads weights: one spelling
         if len(pixels) != reference.INPUTS:
-            raise DigitnetError(f"{path}: cases[{k}].pixels: expected base64 of 784 bytes")
+            raise DigitnetError(
+                f"{path}: cases[{k}].pixels: expected canonical base64 of 784 bytes"
+            )
         x[k] = np.frombuffer(pixels, dtype=np.uint8)
     return conformance.inputs(x)
 
