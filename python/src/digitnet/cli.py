@@ -198,7 +198,7 @@ def trained_widths(meta: dict, run: Path) -> tuple[int, ...]:
 
 def cmd_verify(args) -> None:
     index = Path(args.dest) / publish.INDEX
-    if not index.is_file():  # run outside a checkout: say where it looked
+    if storage.kind(index) is None:  # run outside a checkout: say where it looked
         raise DigitnetError(
             f"{index.resolve()}: not found; verify checks a fixtures folder (`fixtures/` of a "
             "digitnet checkout, the default when run from its root): pass --dest DIR"
