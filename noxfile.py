@@ -73,7 +73,16 @@ def portability(session: nox.Session, numpy: str) -> None:
 
 
 # What Biome checks, from js/ (its config is js/biome.json): the JavaScript outside js/ too.
-JS_OUTSIDE = ("../tools/conformance/twin.mjs", "../tools/deno/predict.mjs")
+JS_OUTSIDE = (
+    "../tools/conformance/twin.mjs",
+    "../tools/deno/predict.mjs",
+    "../examples/check.mjs",
+    "../examples/node/classify.mjs",
+    "../examples/vite/src/main.js",
+    "../examples/worker/main.js",
+    "../examples/worker/worker.js",
+    "../python/tests/images/draw.mjs",
+)
 MAX_LINE = 100  # as ruff's line-length; Biome formats to it but leaves long strings alone
 
 
@@ -268,6 +277,24 @@ def e2e(session: nox.Session) -> None:
             failed.append(f"{name} (reference check)")
     if failed:
         session.error(f"e2e failed in {', '.join(failed)} (see artifacts/e2e/)")
+
+
+@nox.session
+def examples(session: nox.Session) -> None:
+    """examples/ as a user builds them (Vite pinned in examples/vite, the engine from js/),
+    served and driven in Chromium, Firefox and WebKit: a drawn 7 reads 7 in each browser
+    example, each refuses a tampered model.json (integrity), the Vite build keeps the weights out
+    of its script; the Node example classifies MNIST test digits.
+    `nox -s examples -- --browser chromium` runs one browser."""
+    names = browsers(session)
+    install_python(session)
+    env = {**mnist_env(session), "DIGITNET_BROWSERS": ",".join(names)}
+    npm_ci(session)  # the browser harness (js/e2e/browsers.mjs)
+    for example in ("examples/vite", "examples/node"):
+        npm_ci(session, example)
+    with session.chdir("examples/vite"):
+        session.run("npm", "run", "build", external=True)
+    session.run("node", "examples/check.mjs", external=True, env=env)
 
 
 @nox.session

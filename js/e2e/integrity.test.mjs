@@ -1,6 +1,7 @@
-// `weights.integrity` in each browser (nox -s e2e runs this file in Chromium, Firefox and WebKit): fetch(url, { integrity }) refuses a model.json that is
-// not the pinned file (one byte changed, same size), and on the right bytes it resolves and
-// loadModel gives the pinned version. The demo's server serves the engine's sources and, with
+// `weights.integrity` in each browser (nox -s e2e runs this file in Chromium, Firefox and
+// WebKit): fetch(url, { integrity }) refuses a model.json that is not the pinned file (one byte
+// changed, same size), and on the right bytes it resolves and loadModel gives the pinned
+// version. The demo's server serves the engine's sources and, with
 // --model, whichever model.json the test names.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

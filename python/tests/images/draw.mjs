@@ -4,7 +4,7 @@
 // seven-transparent.png (black pen on a transparent canvas, as the demo's pad).
 //   cd js && node ../python/tests/images/draw.mjs
 import { writeFileSync } from 'node:fs';
-import { launchChromium } from '../../../js/e2e/server.mjs';
+import { launch } from '../../../js/e2e/browsers.mjs';
 import { strokePoints } from '../../../js/e2e/strokes.mjs';
 
 const PAGE = `<canvas id="c" width="280" height="280"></canvas><script>
@@ -24,9 +24,9 @@ c.onmousemove = (e) => {
 c.onmouseup = () => { last = null; };
 </script>`;
 
-const browser = await launchChromium();
-const page = await browser.newPage();
-await page.setContent(`<body style="margin:0">${PAGE}</body>`);
+const browser = await launch('chromium');
+const page = await browser.newPage({ width: 400, height: 400 });
+await page.goto(`data:text/html,${encodeURIComponent(`<body style="margin:0">${PAGE}</body>`)}`);
 const drawing = { digit: 7, box: [70, 40, 140, 200] };
 for (const [name, fill, type] of [
   ['seven.png', true, 'image/png'],
@@ -34,12 +34,7 @@ for (const [name, fill, type] of [
   ['seven-transparent.png', false, 'image/png'],
 ]) {
   await page.evaluate((f) => window.setUp(f), fill);
-  for (const stroke of strokePoints(drawing)) {
-    await page.mouse.move(...stroke[0]);
-    await page.mouse.down();
-    for (const p of stroke.slice(1)) await page.mouse.move(...p);
-    await page.mouse.up();
-  }
+  await page.strokes(strokePoints(drawing), 'mouse');
   const url = await page.evaluate((t) => document.getElementById('c').toDataURL(t, 0.9), type);
   writeFileSync(new URL(name, import.meta.url), Buffer.from(url.split(',')[1], 'base64'));
 }
