@@ -53,7 +53,7 @@ test('package.json: name, module type, exports, files, engines, no runtime depen
   assert.equal(pkg.type, 'module');
   assert.equal(pkg.license, 'MIT');
   assert.equal(pkg.sideEffects, false);
-  assert.equal(pkg.engines.node, '>=18');
+  assert.equal(pkg.engines.node, '>=20.19');
   assert.deepEqual(pkg.exports, {
     '.': { types: './index.d.ts', default: './src/index.js' },
     './wasm': { types: './wasm.d.ts', default: './src/wasm.js' },
@@ -64,6 +64,18 @@ test('package.json: name, module type, exports, files, engines, no runtime depen
   assert.equal(pkg.dependencies, undefined, 'the engine has no dependencies at run time');
   for (const [name, version] of Object.entries(pkg.devDependencies))
     assert.match(version, /^\d+\.\d+\.\d+$/, `${name} is not pinned exactly`);
+});
+
+// engines claims what CI tests: its minimum is the oldest Node of ci.yml's js job, and the Node
+// running these tests (.ci/run's) is within it.
+test('engines: the oldest Node that CI tests, and this Node satisfies it', () => {
+  const ci = fs.readFileSync(path.join(JS, '..', '.github', 'workflows', 'ci.yml'), 'utf8');
+  const matrix = /^ +node: \[([^\]]+)\]$/m.exec(ci)?.[1];
+  const key = (v) => v.split('.').map(Number);
+  const older = (a, b) => key(a)[0] - key(b)[0] || (key(a)[1] ?? 0) - (key(b)[1] ?? 0);
+  const oldest = [...matrix.matchAll(/"([\d.]+)"/g)].map((m) => m[1]).sort(older)[0];
+  assert.equal(pkg.engines.node, `>=${oldest}`);
+  assert.ok(older(process.versions.node, oldest) >= 0, `Node ${process.versions.node}`);
 });
 
 test('the tarball holds the package and nothing else', () => {
@@ -249,6 +261,20 @@ test('a fresh project installs the tarball, imports it as a site would and predi
     preprocess(rgba, 100, 100),
   );
   assert.deepEqual(out.drawn, Array.from(local));
+
+  // CommonJS (README: from Node 20.19, the engines minimum, require() loads the ESM package)
+  const cjs = `const { loadModel, weights } = require('@digitnet/engine');
+const model = loadModel(require('@digitnet/engine/model.json'));
+console.log(JSON.stringify([model.info.version, weights.version]));`;
+  fs.writeFileSync(path.join(site, 'consumer.cjs'), cjs);
+  const required = execFileSync(process.execPath, ['--no-warnings', 'consumer.cjs'], {
+    cwd: site,
+    encoding: 'utf8',
+  });
+  assert.deepEqual(JSON.parse(required), [
+    pkg.digitnet.weightsVersion,
+    pkg.digitnet.weightsVersion,
+  ]);
 
   fs.writeFileSync(path.join(site, 'consumer.ts'), CONSUMER_TS);
   fs.writeFileSync(
