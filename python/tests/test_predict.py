@@ -98,7 +98,7 @@ def test_bad_files_and_options_are_one_line(tmp_path, capsys):
     with pytest.raises(SystemExit) as usage:  # a usage error, as argparse reports them
         cli.main(["predict", "--top", "11", "x.npy"])
     assert usage.value.code == 2
-    assert "expected an integer 1 to 10, got 11" in one_line_error(2, capsys.readouterr().err)
+    assert "argument --top: invalid choice: 11" in one_line_error(2, capsys.readouterr().err)
 
 
 @needs_pillow

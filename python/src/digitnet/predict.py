@@ -8,7 +8,6 @@ read with Pillow, the optional extra `digitnet[images]`; a NumPy `.npy` array ne
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -84,20 +83,6 @@ def cmd_predict(args) -> None:
         print(f"{name}: {answer}" if len(args.images) > 1 else answer)
 
 
-def positive(text: str) -> int:
-    """An argparse type: 1 to 10, how many digits --top lists."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer 1 to 10, got {text!r}") from None
-    if not 1 <= value <= 10:
-        raise argparse.ArgumentTypeError(f"expected an integer 1 to 10, got {value}")
-    return value
-
-
-positive.__name__ = "integer"  # what argparse names in its own messages
-
-
 def add_weights(parser, what: str) -> None:
     """--weights VERSION: one of the weights versions this package bundles."""
     versions = ", ".join(bundled_versions()) or "none"
@@ -120,7 +105,8 @@ def add_parser(sub) -> None:
     add_weights(p, "the weights version to use, by default the newest, the pinned one")
     p.add_argument(
         "--top",
-        type=positive,
+        type=int,
+        choices=range(1, 11),
         metavar="K",
         help="print the K most probable digits with their probabilities (default: the digit alone)",
     )
