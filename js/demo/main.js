@@ -6,17 +6,13 @@
 import { loadModel, preprocess } from '../src/wasm.js';
 import { createPad } from './pad.js';
 import {
-  createBars,
-  drawActivations,
-  drawInput,
-  el,
-  percent,
   renderConfusion,
   renderCurves,
   renderFacts,
+  renderPurpose,
   renderRobustness,
-  renderShift,
-} from './views.js';
+} from './card.js';
+import { createBars, drawActivations, drawInput, el, percent, renderTop } from './views.js';
 
 const $ = (id) => document.getElementById(id);
 const MODEL_URL = new URL('../model.json', import.meta.url);
@@ -26,7 +22,7 @@ const state = {
   modelBytes: null,
   drawn: 0, // bumped by every change to the pad
   predictions: 0, // network runs: at most one per animation frame, however many events arrive
-  lastResult: null, // {drawn, prediction, probs, input, hidden, logits} for the pad at `drawn`
+  lastResult: null, // {drawn, prediction, top, probs, input, hidden, logits} for the pad at `drawn`
 };
 window.digitnet = state;
 
@@ -51,6 +47,7 @@ function update() {
   let result = {
     drawn: state.drawn,
     prediction: null,
+    top: null,
     probs: null,
     input: null,
     hidden: null,
@@ -59,10 +56,11 @@ function update() {
   if (x) {
     state.predictions++;
     const { probs, hidden, logits } = model.forward(x);
-    const [top] = model.classify(x, 1); // the same probabilities, so the argmax of probs
+    const top = model.classify(x); // the top 3, from the same probabilities
     result = {
       drawn: state.drawn,
-      prediction: top.digit,
+      prediction: top[0].digit,
+      top,
       probs: Array.from(probs),
       input: Array.from(x),
       hidden: hidden.map((h) => Array.from(h)),
@@ -73,8 +71,9 @@ function update() {
   show(result);
 }
 
-function show({ prediction, probs, input, hidden }) {
+function show({ prediction, top, probs, input, hidden }) {
   setBars(probs, prediction);
+  renderTop($('top'), top);
   drawInput($('input'), input);
   drawActivations($('hidden0'), hidden?.[0]);
   drawActivations($('hidden1'), hidden?.[1]);
@@ -115,10 +114,10 @@ async function start() {
   const { info } = model;
   const card = await loadCard(info);
   const facts = renderFacts($('facts'), info, bytes.length, card.history);
-  renderCurves($('curves'), card.history, card.note);
+  renderPurpose($('purpose'), card);
+  renderCurves($('curves'), card);
   renderConfusion($('confusion'), info.metadata.confusion);
-  renderShift($('shift'), info.metadata.shiftRobustness, info.int8Accuracy);
-  renderRobustness($('robustness'), info.metadata.robustness);
+  renderRobustness($('robustness'), { ...info.metadata, int8Accuracy: info.int8Accuracy });
   gzipSize(bytes).then((n) => {
     if (n)
       facts['Size on the wire'].append(
@@ -131,7 +130,8 @@ async function start() {
   document.body.dataset.state = 'ready';
 }
 
-// The training history lives in the model card, `metadata.card`: a file beside the model.
+// The model card, `metadata.card`: a file beside the model (its history, recipe, intended use
+// and limitations), or a note saying why there is none.
 async function loadCard({ version, metadata }) {
   if (typeof metadata.card !== 'string')
     return { note: 'This model file has no training history.' };
@@ -142,7 +142,7 @@ async function loadCard({ version, metadata }) {
   if (card.format !== 'digitnet-card' || card.weightsVersion !== version) {
     return { note: `No training history: ${url.pathname} is not the card of weights ${version}.` };
   }
-  return { history: card.history };
+  return card;
 }
 
 // What a server with gzip would send; skipped where CompressionStream is missing.

@@ -3,38 +3,39 @@
 
 const LINE_WIDTH = 20; // canvas pixels on a 280-pixel pad: MNIST's stroke after scaling
 
+// Client coordinates -> canvas pixels; the CSS size may differ from the 280x280 backing store.
+function canvasPoint(canvas, e) {
+  const r = canvas.getBoundingClientRect();
+  return [
+    (e.clientX - r.left - canvas.clientLeft) * (canvas.width / canvas.clientWidth),
+    (e.clientY - r.top - canvas.clientTop) * (canvas.height / canvas.clientHeight),
+  ];
+}
+
+function ink(ctx, from, to) {
+  ctx.strokeStyle = '#000';
+  ctx.lineWidth = LINE_WIDTH;
+  ctx.lineCap = 'round';
+  ctx.lineJoin = 'round';
+  ctx.beginPath();
+  ctx.moveTo(from[0], from[1]);
+  ctx.lineTo(to[0], to[1]);
+  ctx.stroke();
+}
+
+// `onChange(what)` after every change: 'draw' (a stroke grew), 'end' (a stroke ended), 'clear'.
 export function createPad(canvas, onChange) {
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   let active = null; // the pointerId drawing now
   let last = null;
-
-  // Client coordinates -> canvas pixels; the CSS size may differ from the 280x280 backing store.
-  function at(e) {
-    const r = canvas.getBoundingClientRect();
-    return [
-      (e.clientX - r.left - canvas.clientLeft) * (canvas.width / canvas.clientWidth),
-      (e.clientY - r.top - canvas.clientTop) * (canvas.height / canvas.clientHeight),
-    ];
-  }
-
-  function ink(from, to) {
-    ctx.strokeStyle = '#000';
-    ctx.lineWidth = LINE_WIDTH;
-    ctx.lineCap = 'round';
-    ctx.lineJoin = 'round';
-    ctx.beginPath();
-    ctx.moveTo(from[0], from[1]);
-    ctx.lineTo(to[0], to[1]);
-    ctx.stroke();
-  }
 
   canvas.addEventListener('pointerdown', (e) => {
     if (active !== null || (e.pointerType === 'mouse' && e.button !== 0)) return;
     e.preventDefault();
     active = e.pointerId;
     canvas.setPointerCapture(e.pointerId);
-    last = at(e);
-    ink(last, last); // a tap leaves a dot
+    last = canvasPoint(canvas, e);
+    ink(ctx, last, last); // a tap leaves a dot
     onChange('draw');
   });
 
@@ -43,8 +44,8 @@ export function createPad(canvas, onChange) {
     // Coalesced events keep fast pen and touch strokes smooth between animation frames.
     const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [];
     for (const ev of events.length ? events : [e]) {
-      const p = at(ev);
-      ink(last, p);
+      const p = canvasPoint(canvas, ev);
+      ink(ctx, last, p);
       last = p;
     }
     onChange('draw');
@@ -56,9 +57,8 @@ export function createPad(canvas, onChange) {
     last = null;
     onChange('end');
   }
-  canvas.addEventListener('pointerup', end);
-  canvas.addEventListener('pointercancel', end);
-  canvas.addEventListener('lostpointercapture', end);
+  for (const type of ['pointerup', 'pointercancel', 'lostpointercapture'])
+    canvas.addEventListener(type, end);
 
   return {
     get drawing() {
@@ -70,8 +70,6 @@ export function createPad(canvas, onChange) {
       last = null;
       onChange('clear');
     },
-    pixels() {
-      return ctx.getImageData(0, 0, canvas.width, canvas.height);
-    },
+    pixels: () => ctx.getImageData(0, 0, canvas.width, canvas.height),
   };
 }

@@ -23,6 +23,7 @@ import {
 import { ROOT } from './server.mjs';
 import { DRAWINGS } from './strokes.mjs';
 import { argmax } from '../test/helpers.js';
+import { percent } from '../demo/views.js';
 
 const MODEL = resolve(process.env.DIGITNET_MODEL || join(ROOT, 'model.json'));
 const { browser, out: OUT, label } = await e2eBrowser();
@@ -88,6 +89,7 @@ async function snapshot(p) {
       logits: r.logits,
       status: document.getElementById('status').textContent,
       guess: document.getElementById('guess').textContent,
+      top: [...document.querySelectorAll('#top li')].map((li) => li.textContent),
     };
   });
 }
@@ -121,20 +123,48 @@ function record(name, expected, { views, ...s }) {
   assert.equal(s.probs.length, 10, `${name}: probabilities length`);
   const sum = s.probs.reduce((a, b) => a + b, 0);
   assert.ok(Math.abs(sum - 1) < 1e-12, `${name}: probabilities sum to ${sum}`);
-  const pct = `${(s.probs[s.prediction] * 100).toFixed(1)} %`;
+  const pct = percent(s.probs[s.prediction]);
   assert.equal(s.status, `Prediction: ${s.prediction} (${pct})`, `${name}: aria-live text`);
   assert.equal(s.guess, String(s.prediction), `${name}: the large guess`);
+  // the top 3 as classify ranks them (most likely first, ties to the lower digit), each shown
+  // with a precision that tells it from 0 %, 100 % and the others
   const top3 = s.probs
     .map((q, d) => [d, q])
-    .sort((a, b) => b[1] - a[1])
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
     .slice(0, 3);
+  assert.deepEqual(
+    s.top,
+    top3.map(([d, q]) => `${d} ${percent(q)}`),
+    `${name}: the top 3`,
+  );
+  top3.forEach(([d, q], k) => {
+    const shown = s.top[k].split(' ')[1];
+    if (q < 1) assert.notEqual(shown, '100', `${name}: ${d} at ${q} shows as 100 %`);
+    if (q > 0) assert.doesNotMatch(shown, /^0(\.0*)?$/, `${name}: ${d} at ${q} shows as 0 %`);
+    if (k && q !== top3[k - 1][1])
+      assert.notEqual(s.top[k].split(' ')[1], s.top[k - 1].split(' ')[1], `${name}: ${s.top}`);
+  });
   assert.equal(
     s.prediction,
     expected,
-    `${name}: expected ${expected}, the page predicts ${s.prediction} ` +
-      `(top 3: ${top3.map(([d, q]) => `${d} ${(q * 100).toFixed(1)} %`).join(', ')})`,
+    `${name}: expected ${expected}, the page predicts ${s.prediction} (top 3: ${s.top.join(', ')})`,
   );
 }
+
+test('percent tells probabilities apart from 0 %, 100 % and each other', () => {
+  const cases = [
+    [0.5, '50.0 %'],
+    [0.99997, '99.9970 %'],
+    [2.1e-5, '0.0021 %'],
+    [0.0123, '1.2 %'],
+    [0.987654, '98.8 %'],
+    [1, '100 %'],
+    [0, '0 %'],
+    [1 - 1e-12, '> 99.999999 %'],
+    [1.2e-11, '1.2e-9 %'],
+  ];
+  for (const [p, text] of cases) assert.equal(percent(p), text, `percent(${p})`);
+});
 
 for (const drawing of DRAWINGS) {
   test(`${label} draws ${drawing.name} with a mouse and reads ${drawing.digit}`, async () => {

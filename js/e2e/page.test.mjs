@@ -4,7 +4,9 @@
 //   DIGITNET_BROWSER=webkit node --test e2e/page.test.mjs    (DIGITNET_MODEL=/path/to/model.json)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { e2eBrowser, openDemo, startServer } from './demo-page.mjs';
 import { loadModel } from '../src/index.js';
@@ -29,8 +31,10 @@ after(async () => {
   await server?.close();
 });
 
-test(`${label} the model card shows the metadata`, async () => {
-  const card = await page.evaluate(() => ({
+// In the page: what the model card shows.
+function readCard() {
+  const texts = (selector) => [...document.querySelectorAll(selector)].map((e) => e.textContent);
+  return {
     facts: Object.fromEntries(
       [...document.querySelectorAll('#facts div')].map((d) => [
         d.querySelector('dt').textContent,
@@ -39,13 +43,24 @@ test(`${label} the model card shows the metadata`, async () => {
     ),
     curves: document.querySelectorAll('#curves svg polyline').length,
     curvesText: document.getElementById('curves').textContent,
+    ticks: [...document.querySelectorAll('#curves svg')].map((g) =>
+      [...g.querySelectorAll('text[text-anchor="end"]')].map((t) => t.textContent),
+    ),
     confusion: [...document.querySelectorAll('#confusion tbody tr')].map((tr) =>
       [...tr.querySelectorAll('td')].map((td) => Number(td.textContent)),
     ),
-    shift: [...document.querySelectorAll('#shift tbody tr')].map((tr) => tr.textContent),
-    robustness: [...document.querySelectorAll('#robustness tbody td')].map((td) => td.textContent),
+    tables: document.querySelectorAll('.card table').length,
+    robustness: texts('#robustness tbody td'),
+    notes: texts('.card .note'),
+    purposeShown: !document.getElementById('purpose').hidden,
+    intendedUse: document.getElementById('intended-use')?.textContent ?? null,
+    limitations: texts('#limitations li'),
     bytes: window.digitnet.modelBytes,
-  }));
+  };
+}
+
+test(`${label} the model card shows the metadata`, async () => {
+  const card = await page.evaluate(readCard);
   const model = await readFile(MODEL);
   // read in Node: a WebDriver answer need not keep an object's key order (WebKit's does not)
   const { info } = loadModel(model);
@@ -56,30 +71,70 @@ test(`${label} the model card shows the metadata`, async () => {
   );
   assert.equal(card.facts['Weights version'], info.version);
   assert.equal(card.facts['int8 accuracy'], `${(info.int8Accuracy * 100).toFixed(2)} %`);
-  assert.equal(
-    card.curves,
-    3,
-    `loss, train and test accuracy curves (the page says: ${card.curvesText})`,
-  );
-  const { history } = JSON.parse(await readFile(join(dirname(MODEL), info.metadata.card), 'utf8'));
-  assert.equal(card.facts.Epochs, String(history.length), 'epochs in the training history');
+  assert.equal(card.curves, 3, `loss, train and test accuracy (the page says: ${card.curvesText})`);
+  const file = JSON.parse(await readFile(join(dirname(MODEL), info.metadata.card), 'utf8'));
+  assert.equal(card.facts.Epochs, String(file.history.length), 'epochs in the training history');
   assert.deepEqual(card.confusion, info.metadata.confusion, 'confusion matrix');
-  const { shiftRobustness: shift } = info.metadata;
-  assert.deepEqual(
-    card.shift,
-    [['0', info.int8Accuracy], ...['2', '3', '4'].map((k) => [k, shift[k]])].map(
-      ([k, v]) => `${k}${(v * 100).toFixed(1)} %`,
-    ),
-    'shift robustness: 0, 2, 3, 4 px',
-  );
+  // one robustness table (the shifts are rows of the suite), the test digits as they are first
+  assert.equal(card.tables, 2, 'the confusion matrix and the robustness table');
   const suite = Object.values(info.metadata.robustness ?? {});
   assert.ok(suite.length >= 13, 'the pinned weights carry the robustness suite');
-  assert.deepEqual(
-    card.robustness,
-    suite.map((v) => `${(v * 100).toFixed(1)} %`),
-    'robustness suite, as in the card',
-  );
+  const pct = (v) => `${(v * 100).toFixed(1)} %`;
+  assert.deepEqual(card.robustness, [info.int8Accuracy, ...suite].map(pct), 'robustness table');
+  assert.match(card.notes.join(' '), /float is .*int8 .*8-bit integers/, 'float vs int8');
+  assert.match(card.notes.join(' '), /augmented.*below test accuracy/, 'train below test');
+  for (const labels of card.ticks) assertRoundTicks(labels);
+  const purpose = Boolean(file.intendedUse);
+  assert.equal(card.purposeShown, purpose, 'intended use shown where the card has it');
+  if (purpose) {
+    assert.equal(card.intendedUse, file.intendedUse);
+    assert.deepEqual(card.limitations, file.limitations);
+  }
   await page.screenshot(join(OUT, 'page.png'));
+});
+
+// Axis labels on round ticks: equal steps of 1, 2 or 5 times a power of ten, each label a
+// multiple of the step (no 0.063, 0.19 ...).
+function assertRoundTicks(labels) {
+  const v = labels.map(Number);
+  assert.ok(v.length >= 3, `ticks ${labels}`);
+  const step = v[1] - v[0];
+  const mantissa = step / 10 ** Math.floor(Math.log10(step) + 1e-9);
+  assert.ok(
+    [1, 2, 5].some((m) => Math.abs(mantissa - m) < 1e-6),
+    `tick step ${step}: ${labels}`,
+  );
+  v.forEach((t, k) => {
+    assert.ok(Math.abs(t - v[0] - k * step) < step * 1e-6, `ticks not evenly spaced: ${labels}`);
+    assert.ok(
+      Math.abs(t / step - Math.round(t / step)) < 1e-6,
+      `tick ${t} off the step: ${labels}`,
+    );
+  });
+}
+
+// A card of formatVersion 2 carries intendedUse and limitations: the page shows both.
+test(`${label} the model card shows what the model is for and its limitations`, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'digitnet-card-'));
+  const card = JSON.parse(readFileSync(join(dirname(MODEL), 'card.json'), 'utf8'));
+  Object.assign(card, {
+    intendedUse: 'One handwritten digit, centred, as MNIST draws them.',
+    limitations: ['It always answers a digit.', 'Thin strokes: 87.9 %.'],
+  });
+  writeFileSync(join(dir, 'model.json'), readFileSync(MODEL));
+  writeFileSync(join(dir, 'card.json'), JSON.stringify(card));
+  const other = await startServer({ model: join(dir, 'model.json') });
+  const p = await openDemo(browser, other);
+  try {
+    const shown = await p.evaluate(readCard);
+    assert.equal(shown.purposeShown, true);
+    assert.equal(shown.intendedUse, card.intendedUse);
+    assert.deepEqual(shown.limitations, card.limitations);
+  } finally {
+    await p.close();
+    await other.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 // A phone's width (390 CSS px). Where the driver emulates a phone (a touch screen, no hover),
@@ -102,6 +157,10 @@ test(`${label} on a 390 px phone: no horizontal scroll`, async (t) => {
       return [w.document.documentElement.scrollWidth, w.innerWidth];
     }, framed);
     await phone.screenshot(join(OUT, 'phone.png'));
+    // the key hint (C, Esc) shows with a mouse, not on a touch-only device
+    const keys = (p) => p.evaluate(() => getComputedStyle(document.querySelector('.keys')).display);
+    assert.notEqual(await keys(page), 'none', 'the key hint on a desktop');
+    if (mobile) assert.equal(await keys(phone), 'none', 'the key hint on a touch-only phone');
     assert.ok(innerWidth <= PHONE, `a phone's window is ${PHONE} px wide, this one ${innerWidth}`);
     assert.ok(scrollWidth <= PHONE, `the page is ${scrollWidth} px wide on a ${PHONE} px phone`);
     assert.deepEqual(phone.console, []);
