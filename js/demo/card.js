@@ -75,6 +75,7 @@ export function renderCurves(box, card) {
     last = rows[rows.length - 1];
   const fmt = (v) => (num(v) ? v.toPrecision(3) : '?');
   const pct = (v) => (num(v) ? percentFixed(v, 2) : '?');
+  const final = `train ${pct(last.trainAccuracy)}, test ${pct(last.testAccuracy)}`;
   box.append(
     chart('loss', 'Training loss per epoch', rows, [['loss', 'train loss']], {
       summary: `Loss fell from ${fmt(first.loss)} to ${fmt(last.loss)} over ${rows.length} epochs.`,
@@ -88,7 +89,7 @@ export function renderCurves(box, card) {
         ['testAccuracy', 'test'],
       ],
       {
-        summary: `Final accuracy: train ${pct(last.trainAccuracy)}, test ${pct(last.testAccuracy)}.`,
+        summary: `Final accuracy: ${final}.`,
         asPercent: true,
       },
     ),

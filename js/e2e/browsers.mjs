@@ -153,6 +153,7 @@ async function webkitPage(driver, windows, { width = 1100, height = 900 } = {}) 
   let handle = windows.first;
   if (windows.firstFree) windows.firstFree = false;
   else {
+    await driver.switchTo().window(windows.first); // a new window needs a current one
     await driver.switchTo().newWindow('window');
     handle = await driver.getWindowHandle();
     windows.current = handle;
