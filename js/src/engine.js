@@ -60,7 +60,7 @@ export function softmax(z) {
 // `hidden` is an array, appends a copy of each hidden layer's activations to it.
 // `net` is validate.js's layers: their weights W are dequantized, in [inputs][outputs] order.
 export function network(net) {
-  const width = Math.max(...net.map((L) => L.I));
+  const width = net.reduce((m, L) => Math.max(m, L.I), 0); // no spread: 140,002 layers
   const rows = new Int32Array(width),
     vals = new Float64Array(width);
   const zs = net.map((L) => new Float64Array(L.O));

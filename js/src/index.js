@@ -47,8 +47,13 @@ export function loadModel(json, net = network) {
       return softmax(run(x));
     },
     // The k most probable digits, most probable first; sort is stable, so ties keep the lower
-    // digit first. splice(0, k) takes min(k, 10) of them (none for k <= 0 or NaN).
+    // digit first. k is an integer >= 0 (FORMAT.md; Python refuses the same), and splice(0, k)
+    // takes min(k, 10) of them.
     classify(x, k = 3) {
+      if (!(Number.isInteger(k) && k >= 0))
+        throw new RangeError(
+          `classify: k is ${typeof k === 'number' ? k : typeof k}; expected an integer >= 0`,
+        );
       checkInput(x, n, 'classify');
       return Array.from(softmax(run(x)), (probability, digit) => ({ digit, probability }))
         .sort((a, b) => b.probability - a.probability)

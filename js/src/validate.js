@@ -9,23 +9,31 @@ const fail = (field, msg, E = TypeError) => {
   throw new E(`loadModel: ${field}: ${msg}`);
 };
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+// Every UTF-16 unit outside printable ASCII written \uXXXX (ESC, newlines, U+2028, U+0085,
+// U+202E...): a message stays one line and cannot clear a terminal or reorder text. Python's
+// errors.printable is its twin; strings are shown JSON-quoted first, as Python's json.dumps.
+const printable = (s) =>
+  s.replace(/[^ -~]/g, (c) => `\\u${c.charCodeAt().toString(16).padStart(4, 0)}`);
 const show = (v) =>
   typeof v === 'string'
-    ? JSON.stringify(v.slice(0, 40))
+    ? printable(JSON.stringify(v.slice(0, 40)))
     : Array.isArray(v)
       ? `${v.length} items`
       : isObject(v)
         ? 'an object'
-        : v;
+        : String(v); // a symbol too: after snapshot() no function or getter is left to call
 const finite = (v) => typeof v === 'number' && v - v === 0;
 // int8 values reach +-127, so 127 * scale must be finite for every weight to be (one rule for
 // every width: a 4-bit layer's +-7 is then finite too).
 const isScale = (v) => finite(v) && v > 0 && v * 127 < 1 / 0;
 
 // obj[key] if it passes `ok` (a missing key shows as undefined); `at` + key is the field's path.
+// Own keys only: a key on a polluted Object.prototype is not the file's.
+const own = (obj, key) => (Object.hasOwn(obj, key) ? obj[key] : undefined);
 function get(obj, key, at, ok, expected) {
-  if (!ok(obj[key])) fail(at + key, `expected ${expected}, got ${show(obj[key])}`);
-  return obj[key];
+  const v = own(obj, key);
+  if (!ok(v)) fail(at + key, `expected ${expected}, got ${show(v)}`);
+  return v;
 }
 
 // obj[key]: n numbers that pass `ok`. The count is checked first: a wrong length (scales or
@@ -58,28 +66,47 @@ function bytes(s, n, field) {
 // order, a byte each; 4 bits neuron by neuron, level t = j*I + i in byte t >> 1, high nibble
 // first. Level t's bits are shifted to the top of 32 and back, which sign-extends them. The
 // minimum (-128, -8) has no positive twin: the quantizer never writes it.
-function dequantize(s, I, O, bits, scales, field) {
+//
+// Also each output's reach (FORMAT.md, "Overflow"): R[j] = sum_i reach[i] * |W[i][j]|, each
+// sum taken input by input from +0 as the engine sums (either order of t visits a neuron's
+// inputs in increasing i), for the bound that validate() adds |b_j| to.
+function dequantize(s, I, O, bits, scales, field, reach) {
   const n = I * O,
     b = bytes(s, (n * bits + 7) >> 3, field),
-    W = new Float64Array(n);
+    W = new Float64Array(n),
+    R = new Float64Array(O);
   for (let t = 0; t < n; t++) {
     const v = (b.charCodeAt((t * bits) >> 3) << (24 + ((t * bits) & 7))) >> (32 - bits),
-      j = bits < 8 ? (t / I) | 0 : t % O;
+      j = bits < 8 ? (t / I) | 0 : t % O,
+      i = bits < 8 ? t % I : (t / O) | 0;
     if (v === -1 << (bits - 1))
       fail(field, `${bits < 8 ? 'nibble' : 'byte'} ${t} is ${v} (expected ${v + 1}..${-v - 1})`);
-    W[bits < 8 ? (t % I) * O + j : t] = v * scales[j];
+    const w = v * scales[j];
+    W[i * O + j] = w;
+    R[j] += reach[i] * Math.abs(w);
   }
   if ((n * bits) & 4 && b.charCodeAt(n >> 1) & 15) fail(field, `nibble ${n} is not 0`);
-  return W;
+  return [W, R];
 }
 
-// Arrays and objects nest at most 64 deep (the file itself is level 1): no reader needs deep
-// recursion (Python's json gives up near 1000), and a cyclic object is refused, not looped on.
-function nest(v, depth) {
-  if (v && typeof v === 'object') {
-    if (depth > 64) fail('model', 'nested deeper than 64 levels');
-    for (const k in v) nest(v[k], depth + 1);
-  }
+// What is judged: a copy of the document made of its own data properties, each read once (by
+// its descriptor: no getter runs, an accessor reads as undefined, a Proxy is asked once per
+// key), into plain objects (fromEntries keeps "__proto__" an ordinary key) and arrays without
+// holes. A hole reads as undefined; an array claiming more length than it has keys is cut past
+// its first hole, so a sparse array of length 2^32 costs nothing. Arrays and objects nest at most 64 deep (the
+// file itself is level 1): no reader needs deep recursion (Python's json gives up near 1000),
+// and a cyclic object is refused, not looped on. A Proxy whose trap throws gets its own error
+// back.
+function snapshot(v, depth) {
+  if (!v || typeof v !== 'object') return v;
+  if (depth > 64) fail('model', 'nested deeper than 64 levels');
+  const D = Object.getOwnPropertyDescriptors(v),
+    copy = (d) => snapshot(d?.value, depth + 1); // an accessor has no value: undefined
+  return Array.isArray(v)
+    ? Array.from({ length: Math.min(D.length.value, Object.keys(D).length) }, (_, i) =>
+        copy(own(D, i)),
+      )
+    : Object.fromEntries(Object.entries(D).map(([k, d]) => [k, copy(d)]));
 }
 
 export function validate(json) {
@@ -95,10 +122,10 @@ export function validate(json) {
     try {
       json = JSON.parse(json);
     } catch (e) {
-      fail('model', `invalid JSON (${e.message.replace(/\s+/g, ' ')})`, SyntaxError);
+      fail('model', `invalid JSON (${printable(e.message.replace(/\s+/g, ' '))})`, SyntaxError);
     }
   }
-  nest(json, 1);
+  json = snapshot(json, 1);
   if (!isObject(json)) fail('model', `expected an object, got ${show(json)}`);
   get(json, 'format', '', (v) => v === 'digitnet-mlp', '"digitnet-mlp"');
   get(json, 'formatVersion', '', (v) => v === 1, '1');
@@ -119,6 +146,7 @@ export function validate(json) {
   );
 
   let width = 784; // the 28x28 pixels, then each layer's outputs
+  let reach = new Float64Array(784).fill(1); // how far each input can be from 0: pixels in [0, 1]
   return {
     version,
     metadata,
@@ -141,8 +169,9 @@ export function validate(json) {
       get(L, 'activation', at, (v) => v === activation, `"${activation}"`);
       // the weight width: 8 when absent (every 1.x file), else 4 or 8
       const bits = get(L, 'bits', at, (v) => v === undefined || v === 4 || v === 8, '4 or 8') || 8;
-      const perChannel = 'scales' in L;
-      if (perChannel === 'scale' in L) fail(`${at}scales`, 'expected one of "scales" and "scale"');
+      const perChannel = Object.hasOwn(L, 'scales');
+      if (perChannel === Object.hasOwn(L, 'scale'))
+        fail(`${at}scales`, 'expected one of "scales" and "scale"');
       const what = 'positive number with 127*s finite';
       const scale = perChannel
         ? numbers(L, 'scales', at, O, isScale, what)
@@ -150,7 +179,15 @@ export function validate(json) {
       const bias = numbers(L, 'bias', at, O, finite, 'finite number');
       // Per layer, one scale per output, made only now: O is the checked length of `bias`.
       const scales = perChannel ? scale : bias.map(() => scale);
-      const W = dequantize(L.weights, I, O, bits, scales, `${at}weights`);
+      const [W, R] = dequantize(own(L, 'weights'), I, O, bits, scales, `${at}weights`, reach);
+      // FORMAT.md, "Overflow": |z_j| <= R[j] + |b_j|. A layer whose outputs could pass the
+      // limit for some input is refused, so no activation, logit or probability is ever
+      // infinite or NaN; the bounds are the next layer's reach.
+      reach = R.map((z, j) => {
+        z += Math.abs(bias[j]);
+        if (!(z <= 2 ** 1023 * 1.9375)) fail(`layers[${k}]`, `output ${j} can reach ${z}`);
+        return z;
+      });
       return { I, O, W, b: Float64Array.from(bias), relu: !last, perChannel };
     }),
   };

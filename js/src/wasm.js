@@ -25,7 +25,7 @@ function compile() {
 // input x, then per layer its weights (rows padded to a multiple of 8 outputs, s bytes), biases
 // and outputs z. Weights are validate.js's, dequantized once for both entries.
 function layout(layers) {
-  let top = 16 * Math.max(...layers.map((L) => L.I));
+  let top = 16 * layers.reduce((m, L) => Math.max(m, L.I), 0); // no spread: 140,002 layers
   const x = top;
   top += 8 * layers[0].I;
   const plan = layers.map(({ I, O, relu }) => {
@@ -60,7 +60,11 @@ function wasmNetwork(layers) {
   }
   const { m: memory, f: layerOutputs } = instance.exports;
   const { x, plan, pages } = layout(layers);
-  memory.grow(pages);
+  try {
+    memory.grow(pages);
+  } catch {
+    return null; // more than a module may have here (the runtime's cap, 4 GiB): the core runs it
+  }
   const F = new Float64Array(memory.buffer);
   fill(F, layers, plan);
   for (const L of plan) L.view = F.subarray(L.z / 8, L.z / 8 + L.O);

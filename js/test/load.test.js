@@ -536,7 +536,7 @@ const CASES = [
     (m) => {
       m.version = '1.0.1\uff10';
     },
-    'version: expected an ASCII X.Y.Z version, got "1.0.1\uff10"',
+    'version: expected an ASCII X.Y.Z version, got "1.0.1\\uff10"', // escaped, as Python shows it
   ],
   [
     'huge declared outputs with a per-layer scale',

@@ -86,3 +86,28 @@ def test_parity_refuses_a_mutant_that_does_not_exist(name):
     )
     assert proc.returncode == 2 and "PARITY OK" not in proc.stdout
     assert proc.stderr.count("\n") == 1 and "no such mutant; known: float32-weights" in proc.stderr
+
+
+def conformance_documents():
+    cases = json.loads((FIXTURES / "conformance" / "model-cases.json").read_text())["cases"]
+    for c in cases:
+        raw = c["document"].encode() if "document" in c else c["documentBytes"].encode("latin-1")
+        yield c["description"], raw
+
+
+def test_every_conformance_case_is_refused_or_predicts_finite_numbers():
+    """Issue 23 item 1: a file the loader takes never gives an infinite or NaN activation,
+    logit or probability (FORMAT.md, Overflow), not even on the inputs that reach furthest."""
+    inputs = np.stack([np.zeros(784), np.ones(784), (np.arange(784) % 7) / 6])
+    loaded = 0
+    for description, raw in conformance_documents():
+        try:
+            model = reference.load_model(raw)
+        except DigitnetError:
+            continue
+        loaded += 1
+        with np.errstate(over="raise", invalid="raise"):  # a warning would fail here
+            out = model.forward(inputs)
+        for values in (out["probs"], out["logits"], *out["hidden"]):
+            assert np.isfinite(values).all(), description
+    assert loaded >= 40

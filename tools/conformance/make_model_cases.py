@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -96,6 +97,19 @@ def weights_of(n_bytes: int) -> str:
     return base64.b64encode(bytes(n_bytes)).decode()
 
 
+def int8(values) -> str:
+    """The base64 of these int8 values, in the file's order."""
+    return base64.b64encode(bytes(v & 0xFF for v in values)).decode()
+
+
+def column_one(weights: str) -> str:
+    """A 784-2 layer's weights with output 1's column zero but for a 1 from input 0."""
+    q = bytearray(base64.b64decode(weights))
+    q[1::2] = bytes(len(q) // 2)
+    q[1] = 1
+    return base64.b64encode(bytes(q)).decode()
+
+
 def valid_cases():
     case("the base model: 784-1-10, per-layer scales", text(BASE), True)
     case("per-channel scales", text(CHANNELS), True)
@@ -137,9 +151,7 @@ def valid_cases():
     edit("version 0.0.0", setter(["version"], "0.0.0"))
     edit("version 10.20.30", setter(["version"], "10.20.30"))
     edit("a subnormal scale", setter(["layers", 0, "scale"], 5e-324))
-    edit("a scale of 1e306: 127 * scale is finite", setter(["layers", 0, "scale"], 1e306))
-    edit("an integer scale", setter(["layers", 1, "scale"], 1))
-    edit("a per-channel scale of 1e306", setter(["layers", 0, "scales", 1], 1e306), base=CHANNELS)
+    large_scales()
     edit("a bias of 1e308", setter(["layers", 1, "bias", 9], 1e308))
     first_item("a bias of -0.0", "bias", "-0.0", None, model((784, 2, 10), "per-layer", 6))
     first_item("a bias that underflows to 0", "bias", "1e-400", None, BASE)
@@ -148,6 +160,23 @@ def valid_cases():
         "a UTF-8 byte-order mark before the text is dropped",
         b"\xef\xbb\xbf" + text(BASE).encode(),
         True,
+    )
+
+
+def large_scales():
+    """Scales near the scale rule's edge, on weights whose sums stay finite."""
+    edit(  # one weight of 1: the layer's reach is then 1e306 (FORMAT.md, Overflow)
+        "a scale of 1e306: 127 * scale is finite",
+        lambda d: d["layers"][0].update(scale=1e306, weights=int8([1] + [0] * 783)),
+    )
+    edit("an integer scale", setter(["layers", 1, "scale"], 1))
+    edit(  # output 1's weights: one of 1, so its reach is 1e306 (FORMAT.md, Overflow)
+        "a per-channel scale of 1e306",
+        lambda d: (
+            d["layers"][0]["scales"].__setitem__(1, 1e306)
+            or d["layers"][0].update(weights=column_one(d["layers"][0]["weights"]))
+        ),
+        base=CHANNELS,
     )
 
 
@@ -577,6 +606,105 @@ def four_bit_byte_faults():
     )
 
 
+LIMIT = 2.0**1023 * 1.9375  # FORMAT.md, Overflow: the most any |z| may reach
+
+
+def layer_update(k: int, **fields):
+    return lambda d: d["layers"][k].update(fields)
+
+
+def both(*changes):
+    def change(d):
+        for c in changes:
+            c(d)
+
+    return change
+
+
+def overflow_cases():
+    """FORMAT.md's Overflow rule: |z_j| <= sum_i reach_i |W[i][j]| + |b_j|, the first layer's
+    inputs reaching 1, refused past 2^1023 * 1.9375. Verdicts from that arithmetic, by hand."""
+    one_127 = int8([127] + [0] * 783)
+    edit(  # 784 * 127 * 1.4155e306 overflows; each weight alone is finite
+        "overflow: scale 1.4155e306 with all 784 weights 127",
+        layer_update(0, scale=1.4155e306, weights=int8([127] * 784)),
+        "layers[0]",
+    )
+    edit(  # 127 * 1.4155e306 = 1.797685e308 > 1.7415e308
+        "overflow: one weight 127 at scale 1.4155e306 reaches 1.7977e308, past the limit",
+        layer_update(0, scale=1.4155e306, weights=one_127),
+        "layers[0]",
+    )
+    edit(  # 127 * 1.3e306 = 1.651e308; layer 1 then adds only its biases
+        "no overflow: one weight 127 at scale 1.3e306 (1.651e308), the next layer's weights 0",
+        both(
+            layer_update(0, scale=1.3e306, weights=one_127), layer_update(1, weights=int8([0] * 10))
+        ),
+    )
+    edit(  # 1.651e308 * (1 * 1.1) = 1.816e308 > 1.7415e308, in layer 1's output 0
+        "overflow: that reach times a next-layer weight 1 at scale 1.1",
+        both(
+            layer_update(0, scale=1.3e306, weights=one_127),
+            layer_update(1, scale=1.1, weights=int8([1] + [0] * 9)),
+        ),
+        "layers[1]",
+    )
+    hidden_bias = layer_update(0, weights=int8([0] * 784), bias=[1.7e308])
+    edit(  # 1.7e308 * 127 * 0.01 = 2.159e308, in layer 1's output 3
+        "overflow: a hidden bias of 1.7e308 feeding a weight 127 at scale 0.01",
+        both(hidden_bias, layer_update(1, scale=0.01, weights=int8([0, 0, 0, 127] + [0] * 6))),
+        "layers[1]",
+    )
+    edit(  # 1.7e308 <= the limit, and 1.7e308 * 0 = 0
+        "no overflow: a hidden bias of 1.7e308 whose next-layer weights are all 0",
+        both(hidden_bias, layer_update(1, weights=int8([0] * 10))),
+    )
+    edit(  # refused where the reach passes the limit, though infinity * 0 would follow
+        "overflow: a hidden layer reaching infinity, the next layer's weights all 0",
+        both(
+            layer_update(0, scale=1e306, weights=int8([127] * 784)),
+            layer_update(1, weights=int8([0] * 10)),
+        ),
+        "layers[0]",
+    )
+    overflow_limit_cases()
+
+
+def overflow_limit_cases():
+    """The limit itself, and overflow in a later layer, one output, a 4-bit layer."""
+    zero_last = layer_update(1, weights=int8([0] * 10))
+    edit(
+        "no overflow: a logit's bias of exactly the limit, 2^1023 * 1.9375",
+        both(zero_last, setter(["layers", 1, "bias", 9], LIMIT)),
+    )
+    edit(
+        "overflow: a logit's bias one double above the limit",
+        both(zero_last, setter(["layers", 1, "bias", 9], math.nextafter(LIMIT, math.inf))),
+        "layers[1]",
+    )
+    edit(  # output 1: 784 random weights (most nonzero) at 1e306
+        "overflow: per-channel, only output 1 of the first layer overflows",
+        setter(["layers", 0, "scales", 1], 1e306),
+        "layers[0]",
+        base=CHANNELS,
+    )
+    edit(  # layer 2's outputs reach at least their bias 1; 2 * 127 * 1e306 > the limit
+        "overflow: the fourth of five layers",
+        both(
+            layer_update(2, bias=[1.0, 1.0]),
+            layer_update(3, scale=1e306, weights=int8([127] * 8)),
+        ),
+        "layers[3]",
+        base=model((784, 3, 1, 2, 4, 10), "mixed", 5),
+    )
+    edit(  # 784 * 7 * 1e306 overflows
+        "overflow: a 4-bit layer, every level 7 at scale 1e306",
+        layer_update(0, scale=1e306, weights=base64.b64encode(b"\x77" * 392).decode()),
+        "layers[0]",
+        base=model((784, 1, 10), seed=9, bits=(4, 4)),
+    )
+
+
 def main() -> int:
     for group in (
         valid_cases,
@@ -589,6 +717,7 @@ def main() -> int:
         four_bit_cases,
         four_bit_faults,
         four_bit_byte_faults,
+        overflow_cases,
     ):
         group()
     descriptions = [c["description"] for c in CASES]

@@ -112,10 +112,32 @@ def validate(doc) -> list[Layer]:
     get(doc, "metadata", "", lambda v: isinstance(v, dict), "an object")
     specs = get(doc, "layers", "", lambda v: isinstance(v, list) and v, "a non-empty array")
     layers, width = [], INPUTS
+    reach = np.ones(INPUTS)  # how far each input can be from 0: pixels are in [0, 1]
     for k, spec in enumerate(specs):
         layer, width = validate_layer(spec, k, width, k == len(specs) - 1)
+        reach = bounds(layer, reach, k)
         layers.append(layer)
     return layers
+
+
+# FORMAT.md, "Overflow": the most any |z| may reach. Below the largest double by a margin (3 %)
+# that covers the rounding of the sums, so an engine's activations stay finite when the bound is.
+MAX_REACH = 2.0**1023 * 1.9375
+
+
+def bounds(layer: Layer, reach: np.ndarray, k: int) -> np.ndarray:
+    """|z_j| <= sum_i reach_i |W[i][j]| + |b_j| for every input in [0, 1]^784, each sum taken
+    input by input from +0 as the engine sums (add.accumulate is sequential, never pairwise). A
+    layer whose outputs could pass MAX_REACH is refused, so no activation, logit or probability
+    is ever infinite or NaN; the bounds are the next layer's reach (js: validate's `reach`)."""
+    with np.errstate(over="ignore"):
+        terms = reach[:, None] * np.abs(layer.weights)
+        z = np.add.accumulate(terms, axis=0)[-1] + np.abs(layer.bias)
+    bad = np.flatnonzero(~(z <= MAX_REACH))
+    if bad.size:
+        j = int(bad[0])
+        fail(f"layers[{k}]", f"output {j} can reach {float(z[j])!r}")
+    return z
 
 
 def is_size(v) -> bool:
