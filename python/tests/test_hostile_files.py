@@ -7,6 +7,7 @@ process: as root, the subprocess runs without the capabilities that bypass file 
 (setpriv), so a chmod 000 file is unreadable to it as to any user.
 """
 
+import hashlib
 import json
 import os
 import shutil
@@ -223,3 +224,30 @@ def test_failed_export_leaves_no_lock_in_the_working_folder(tmp_path):
     proc = digitnet("export", "nope", "--version", "9.9.9", cwd=tmp_path)
     one_line_error(proc, "nope")
     assert list(tmp_path.iterdir()) == []
+
+
+# --- item 4: what verify and the CLI print stays on its line ----------------------------------
+
+
+@pytest.mark.parametrize("name", ["evil\n\x1b[2J", "rtl\u202e\u2028\u0085"])
+def test_verify_escapes_a_folder_name(dest, no_cache, name):
+    (dest / "weights" / name).mkdir()
+    proc = digitnet("verify", "--dest", dest, env=no_cache)
+    one_line_error(proc, "not a published version")
+    assert all(" " <= c <= "~" for c in proc.stderr.rstrip("\n")), proc.stderr
+    assert "\\u000a\\u001b[2J" in proc.stderr or "\\u202e\\u2028\\u0085" in proc.stderr
+
+
+def test_verify_escapes_a_parity_description(dest, no_cache):
+    path = dest / "weights" / VERSION / "parity.json"
+    doc = json.loads(path.read_text())
+    doc["cases"][0]["description"] = "line\nbreak \x1b[2J"
+    doc["cases"][0]["probabilities"][0] += 0.5
+    data = json.dumps(doc).encode()
+    path.write_bytes(data)
+    index = json.loads((dest / "index.json").read_text())
+    entry = index["weights"][VERSION]["files"]["parity.json"]
+    entry.update(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    (dest / "index.json").write_text(json.dumps(index))
+    proc = digitnet("verify", "--dest", dest, "--files-only", env=no_cache)
+    one_line_error(proc, "line\\u000abreak \\u001b[2J")
