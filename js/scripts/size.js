@@ -1,6 +1,6 @@
 // The package's cost to a web page, per entry: each bundled and minified with esbuild, then
-// gzipped. The core (src/index.js: engine + preprocessing) within 3,776 B; the wasm entry
-// (src/wasm.js: the kernel inlined, and the core as its fallback) within 4,680 B. Prints JSON;
+// gzipped. The core (src/index.js: engine + preprocessing) within 3,784 B; the wasm entry
+// (src/wasm.js: the kernel inlined, and the core as its fallback) within 4,696 B. Prints JSON;
 // exits 1 over a budget. test/size.test.js runs it.
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -10,11 +10,11 @@ import { build } from 'esbuild';
 // split into PREPROCESS.md's steps (issues 24 and 25) took the core from 3,066 to about 3,270;
 // reading 4-bit layers (weights 2.0.0, issue 26) added 68 B and the `weights` export (issue 24)
 // 85 B; the hostile-input pass (issue 23: the overflow bounds, a snapshot of own data
-// properties, escaped messages, classify's k) 345 B; each time the budget grew by the least
-// that holds it (3,328 -> 3,340 -> 3,432 -> 3,776).
+// properties, escaped messages, classify's k) 359 B; each time the budget grew by the least
+// that holds it (3,328 -> 3,340 -> 3,432 -> 3,784).
 export const ENTRIES = {
-  core: { file: 'index.js', budget: 3776 },
-  wasm: { file: 'wasm.js', budget: 4680 },
+  core: { file: 'index.js', budget: 3784 },
+  wasm: { file: 'wasm.js', budget: 4696 },
 };
 
 export async function measure(name = 'core') {

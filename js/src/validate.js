@@ -91,20 +91,24 @@ function dequantize(s, I, O, bits, scales, field, reach) {
 
 // What is judged: a copy of the document made of its own data properties, each read once (by
 // its descriptor: no getter runs, an accessor reads as undefined, a Proxy is asked once per
-// key), into plain objects (fromEntries keeps "__proto__" an ordinary key) and arrays without
-// holes. A hole reads as undefined; an array claiming more length than it has keys is cut past
-// its first hole, so a sparse array of length 2^32 costs nothing. Arrays and objects nest at most 64 deep (the
-// file itself is level 1): no reader needs deep recursion (Python's json gives up near 1000),
-// and a cyclic object is refused, not looped on. A Proxy whose trap throws gets its own error
-// back.
+// key), into plain objects (fromEntries keeps "__proto__" an ordinary key) and arrays whose
+// holes read as undefined. An array claiming more length than it has keys keeps its length but
+// is copied only up to just past its first hole, where every check of it stops (nothing after
+// it is judged), so a sparse array of length 2^32 costs nothing. Arrays and objects nest at
+// most 64 deep (the file itself is level 1): no reader needs deep recursion (Python's json
+// gives up near 1000), and a cyclic object is refused, not looped on. A Proxy whose trap
+// throws gets its own error back.
 function snapshot(v, depth) {
   if (!v || typeof v !== 'object') return v;
   if (depth > 64) fail('model', 'nested deeper than 64 levels');
   const D = Object.getOwnPropertyDescriptors(v),
     copy = (d) => snapshot(d?.value, depth + 1); // an accessor has no value: undefined
   return Array.isArray(v)
-    ? Array.from({ length: Math.min(D.length.value, Object.keys(D).length) }, (_, i) =>
-        copy(own(D, i)),
+    ? Object.assign(
+        Array.from({ length: Math.min(D.length.value, Object.keys(D).length) }, (_, i) =>
+          copy(own(D, i)),
+        ),
+        { length: D.length.value },
       )
     : Object.fromEntries(Object.entries(D).map(([k, d]) => [k, copy(d)]));
 }

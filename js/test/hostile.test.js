@@ -102,6 +102,7 @@ test('holes in layers are refused at load, by both entries', () => {
   );
   const bias = [...m.layers[0].bias];
   delete bias[2];
+  delete bias[3]; // two holes: the copy stops past the first, the length stays 4
   const layers = [{ ...m.layers[0], bias }, m.layers[1]];
   assert.equal(
     message({ ...m, layers }),
