@@ -5,12 +5,14 @@
 // replay.mjs, the one JS checker of it): inputs, hidden activations, logits and classify's digit
 // to the bit, probabilities within TOLERANCE.
 import { readdirSync, readFileSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MUTANTS, mutantSources } from '../parity/mutants.mjs';
 import kernels from '../parity/kernels.mjs';
 import { TOLERANCE, replay } from '../parity/replay.mjs';
-import { ROOT } from './server.mjs';
+import { openDemo } from './demo-page.mjs';
+import { ROOT, startServer } from './server.mjs';
 
 const FIXTURES = join(ROOT, '..', 'fixtures');
 const SRC = join(ROOT, 'src');
@@ -210,4 +212,22 @@ function compare(what, got, want, tolerance, about) {
   const { k, diff } = worst;
   const name = about[k].description;
   return `${what}: ${bad} of ${got.length} differ; worst #${k} (${name}) by ${diff}`;
+}
+
+// The set-up of a test file that runs entries in `browser`: before its tests, the test server
+// (the fixtures, the mutants and `extra` files under /e2e/), Node's run and the demo page, in
+// the returned object; after them, all closed.
+export function parityPage(browser, extra = {}) {
+  const at = {};
+  before(async () => {
+    at.server = await startServer({ files: { ...parityFiles(), ...extra } });
+    at.node = await runInNode(at.server);
+    at.page = await openDemo(browser, at.server);
+  });
+  after(async () => {
+    await at.page?.close();
+    await browser.close();
+    await at.server?.close();
+  });
+  return at;
 }

@@ -7,55 +7,36 @@
 // browser its share), so the check can fail in each browser.
 //
 //   DIGITNET_BROWSER=webkit node --test e2e/parity.test.mjs
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  ENTRIES,
-  differences,
-  mutants,
-  parityFiles,
-  runEntry,
-  runInNode,
-} from './browser-parity.mjs';
+import { ENTRIES, differences, mutants, parityPage, runEntry } from './browser-parity.mjs';
 import { BROWSERS } from './browsers.mjs';
-import { e2eBrowser, openDemo, startServer } from './demo-page.mjs';
+import { e2eBrowser, openDemo } from './demo-page.mjs';
 
 const { browser, label } = await e2eBrowser();
-let server, node, page;
-
-before(async () => {
-  server = await startServer({ files: parityFiles() });
-  node = await runInNode(server);
-  page = await openDemo(browser, server);
-});
-
-after(async () => {
-  await page?.close();
-  await browser.close();
-  await server?.close();
-});
+const at = parityPage(browser);
 
 for (const entry of Object.keys(ENTRIES)) {
   test(`${label} ${entry} entry: parity digits, preprocessing cases as Node, Python`, async () => {
-    const out = await page.evaluate(runEntry, { entry: `/src/${ENTRIES[entry]}` });
+    const out = await at.page.evaluate(runEntry, { entry: `/src/${ENTRIES[entry]}` });
     assert.equal(out.canCompile, true, "the demo's CSP refused WebAssembly");
     assert.equal(out.backend, entry === 'wasm' ? 'wasm' : 'js', 'the backend that ran');
-    assert.deepEqual(differences(out, node), []);
-    assert.deepEqual(page.console, [], 'console errors or warnings');
+    assert.deepEqual(differences(out, at.node), []);
+    assert.deepEqual(at.page.console, [], 'console errors or warnings');
   });
 }
 
 test(`${label} the demo runs the wasm kernel; without wasm-unsafe-eval, the core`, async () => {
   const csp = async (path) =>
-    (await fetch(`${server.url}${path}`)).headers.get('content-security-policy');
+    (await fetch(`${at.server.url}${path}`)).headers.get('content-security-policy');
   assert.match(await csp('/demo/'), /script-src 'self' 'wasm-unsafe-eval'/);
   assert.doesNotMatch(await csp('/nowasm/demo/'), /wasm-unsafe-eval|unsafe-eval/);
   const shown = (p) =>
     p.evaluate(() => [window.digitnet.info.backend, document.querySelector('#facts').textContent]);
-  const [backend, facts] = await shown(page);
+  const [backend, facts] = await shown(at.page);
   assert.equal(backend, 'wasm');
   assert.match(facts, /EngineWebAssembly SIMD/);
-  const fallback = await openDemo(browser, server, {}, '/nowasm/demo/');
+  const fallback = await openDemo(browser, at.server, {}, '/nowasm/demo/');
   try {
     const [backend2, facts2] = await shown(fallback);
     assert.equal(backend2, 'js');
@@ -66,7 +47,7 @@ test(`${label} the demo runs the wasm kernel; without wasm-unsafe-eval, the core
     });
     assert.equal(out.canCompile, false, 'the page compiled WebAssembly despite its CSP');
     assert.equal(out.backend, 'js', 'the wasm entry fell back to the core');
-    assert.deepEqual(differences(out, node), []);
+    assert.deepEqual(differences(out, at.node), []);
     // the browser may report the refused compiles; nothing else may appear
     for (const m of fallback.console)
       assert.match(m, /WebAssembly|wasm|Content.Security.Policy|CSP/i, m);
@@ -82,17 +63,17 @@ test(`${label} its share of js/parity/mutants.mjs fails the browser check`, asyn
   const { applied, unapplied } = mutants();
   for (const [name, why] of Object.entries(unapplied))
     t.diagnostic(`${name}: not run, its patch does not apply to js/src (${why})`);
-  const at = BROWSERS.indexOf(browser.name);
-  const share = Object.keys(applied).filter((_, k) => k % BROWSERS.length === at);
+  const place = BROWSERS.indexOf(browser.name);
+  const share = Object.keys(applied).filter((_, k) => k % BROWSERS.length === place);
   assert.ok(share.length > 0, `no mutant for ${browser.name}`);
   t.diagnostic(`mutants run here: ${share.join(', ')}; the others in the other browsers`);
   for (const name of share) {
     for (const entry of Object.keys(ENTRIES)) {
-      const out = await page.evaluate(runEntry, {
+      const out = await at.page.evaluate(runEntry, {
         entry: `/e2e/mutant/${name}/${entry}/${ENTRIES[entry]}`,
       });
       if (entry === 'wasm') assert.equal(out.backend, 'wasm', `${name}: the mutant's kernel ran`);
-      const found = differences(out, node);
+      const found = differences(out, at.node);
       assert.notDeepEqual(found, [], `mutant ${name} (${entry} entry) passed the browser check`);
       t.diagnostic(`${name} (${entry}): ${found[0]}`);
     }

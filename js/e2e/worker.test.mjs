@@ -6,10 +6,10 @@
 // its kernel.
 //
 //   DIGITNET_BROWSER=firefox node --test e2e/worker.test.mjs
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENTRIES, differences, parityFiles, runEntry, runInNode } from './browser-parity.mjs';
-import { e2eBrowser, openDemo, startServer } from './demo-page.mjs';
+import { ENTRIES, differences, parityPage, runEntry } from './browser-parity.mjs';
+import { e2eBrowser } from './demo-page.mjs';
 
 // The worker: a module script running the replay when asked, answering once.
 const WORKER = `const runEntry = ${runEntry};
@@ -22,20 +22,7 @@ self.onmessage = async ({ data }) => {
 };`;
 
 const { browser, label } = await e2eBrowser();
-let server, node, page;
-
-before(async () => {
-  const files = { ...parityFiles(), 'worker.js': [WORKER, 'text/javascript'] };
-  server = await startServer({ files });
-  node = await runInNode(server);
-  page = await openDemo(browser, server);
-});
-
-after(async () => {
-  await page?.close();
-  await browser.close();
-  await server?.close();
-});
+const at = parityPage(browser, { 'worker.js': [WORKER, 'text/javascript'] });
 
 // Runs in the page: one module worker per call.
 function inWorker(request) {
@@ -55,11 +42,11 @@ function inWorker(request) {
 
 for (const entry of Object.keys(ENTRIES)) {
   test(`${label} ${entry} entry in a module Web Worker: parity digits as in Node`, async () => {
-    const out = await page.evaluate(inWorker, { entry: `/src/${ENTRIES[entry]}` });
+    const out = await at.page.evaluate(inWorker, { entry: `/src/${ENTRIES[entry]}` });
     assert.equal(out.error, undefined, `the worker failed: ${out.error}`);
     assert.equal(out.scope, 'DedicatedWorkerGlobalScope', 'ran in a dedicated worker');
     assert.equal(out.backend, entry === 'wasm' ? 'wasm' : 'js', 'the backend that ran');
-    assert.deepEqual(differences(out, node), []);
-    assert.deepEqual(page.console, [], 'console errors or warnings');
+    assert.deepEqual(differences(out, at.node), []);
+    assert.deepEqual(at.page.console, [], 'console errors or warnings');
   });
 }
