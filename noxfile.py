@@ -313,6 +313,25 @@ def release_check(session: nox.Session) -> None:
 
 
 @nox.session
+def mutants(session: nox.Session) -> None:
+    """Mutation testing of the proof modules (long: not in the bare `nox`): mutmut over the
+    Python ones, StrykerJS over js/src/, each mutant against the tests that reach it; writes
+    artifacts/mutants.json and artifacts/mutants.md (every survivor) and fails under 95 % of the
+    non-equivalent mutants killed in either language (tools/mutants/README.md).
+    `nox -s mutants -- python [MODULE ...]` or `-- javascript` runs one language only."""
+    install_python(session, "pytest", "jsonschema", "hypothesis", "mutmut==3.8.1")
+    session.run("digitnet", "data", "fetch", silent=True)  # verify's and parity's tests read it
+    which = session.posargs[:1]
+    if which != ["javascript"]:
+        session.run("python", "tools/mutants/python.py", *session.posargs[1:])
+    if which != ["python"]:
+        npm_ci(session, "tools/mutants")
+        session.run("node", "tools/mutants/javascript.mjs", external=True, env=mnist_env(session))
+    only = ["--only", which[0]] if which in (["python"], ["javascript"]) else []
+    session.run("python", "tools/mutants/report.py", *only)
+
+
+@nox.session
 def pin(session: nox.Session) -> None:
     """Pin a published weights version in both packages: `nox -s pin -- X.Y.Z` (verifies it
     first, on MNIST: the recorded accuracies are what CHANGELOG.md and the READMEs will say)."""

@@ -256,3 +256,37 @@ def test_an_unindexed_partial_folder_is_named_not_removed(setup, tmp_path, capsy
     assert cli.main(export_cmd(setup, dest, "0.9.0")[3:]) == 2
     assert "weights/0.8.0: not in index.json and not a whole version" in capsys.readouterr().err
     assert (dest / "weights/0.8.0/model.json").exists()
+
+
+def test_each_rename_is_made_durable(setup, tmp_path, monkeypatch):
+    """After the version folder's rename, weights/ is fsynced; after the index's, the fixtures
+    folder: a crash then keeps what the rename did (the strace tests cannot see an fsync skipped,
+    only a process killed). Files are fsynced before they are renamed into place."""
+    dest = fresh(setup, tmp_path)
+    monkeypatch.chdir(dest.parent)
+    events, real_rename, real_replace, real_fsync = [], os.rename, os.replace, os.fsync
+
+    def rename(src, dst):
+        events.append(("rename", os.path.basename(dst)))
+        return real_rename(src, dst)
+
+    def replace(src, dst):
+        events.append(("rename", os.path.basename(dst)))
+        return real_replace(src, dst)
+
+    def fsync(fd):
+        target = os.readlink(f"/proc/self/fd/{fd}")
+        events.append(("fsync", os.path.relpath(target, dest) if os.path.isdir(target) else "file"))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "rename", rename)
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(os, "fsync", fsync)
+    assert cli.main(export_cmd(setup, dest, "0.5.0")[3:]) == 0
+    folder = events.index(("rename", "0.5.0"))
+    assert events[folder + 1] == ("fsync", "weights")
+    index = events.index(("rename", "index.json"))
+    assert events[index + 1] == ("fsync", ".") and folder < index
+    for k, event in enumerate(events):  # every file: written, fsynced, then renamed into place
+        if event[0] == "rename" and event[1] in ("model.json", "parity.json", "card.json"):
+            assert events[k - 1] == ("fsync", "file"), events[: k + 1]

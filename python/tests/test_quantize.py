@@ -108,3 +108,32 @@ def test_4_bit_layers_load_as_their_levels_times_their_scales():
 def test_4_bit_packing_is_format_mds_worked_example(levels, packed):
     """FORMAT.md: neuron-major, two levels a byte, high nibble first, a zero padding nibble."""
     assert export.weight_bytes(np.array(levels, np.int8), 4) == packed
+
+
+def test_levels_and_peak_scales():
+    assert [quantize.levels(b) for b in (4, 8)] == [7, 127]
+    w = np.array([[0.7, -0.0, 2.8], [-1.4, 0.0, 1.4]], dtype=np.float32)
+    per_channel = quantize.peak_scales(w, True, 4)
+    assert per_channel.dtype == np.float32  # in w's dtype: training's float32 stays float32
+    assert per_channel.tolist() == np.array([0.2, 1.0, 0.4], dtype=np.float32).tolist()
+    assert quantize.peak_scales(w, False, 8).tolist() == [np.float32(2.8) / np.float32(127)]
+
+
+def test_fake_quantization_of_training():
+    w = np.array([[0.875, 0.25], [-0.3125, -0.0625]])  # binary fractions: exact arithmetic
+    assert quantize.fake(w, 8) == (w, None)  # 8 bits: training stays in float
+    wq, mask = quantize.fake(w, 4)  # per channel, the peak's scales: 0.125 and 0.25 / 7
+    assert wq[:, 0].tolist() == [0.875, -0.25] and mask.all()  # -2.5 levels: ties to even, -2
+    assert wq[:, 1].tolist() == [0.25, -2 * (0.25 / 7)]  # -1.75 levels: -2
+    wq, mask = quantize.fake(w, 4, scales=np.array([0.0625, 0.25]))  # given scales: clipped
+    assert wq[:, 0].tolist() == [0.4375, -0.3125] and mask[:, 0].tolist() == [False, True]
+    assert wq[:, 1].tolist() == [0.25, 0.0] and mask[:, 1].tolist() == [True, True]
+
+
+@pytest.mark.parametrize("bits, top", [(4, 7), (8, 127)])
+def test_quantize_at_each_width_uses_its_levels(bits, top):
+    w = np.array([[1.0, -2.0], [-0.5, 0.25]])
+    q, scales = quantize.quantize(w, True, bits)
+    assert np.abs(q).max(axis=0).tolist() == [top, top]
+    assert scales.tolist() == [quantize.short_float(1.0 / top), quantize.short_float(2.0 / top)]
+    assert quantize.quantize(np.zeros((2, 1)), True, bits)[1].tolist() == [1.0]

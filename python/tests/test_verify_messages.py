@@ -1,0 +1,285 @@
+"""`digitnet verify`'s messages, word for word (one line naming the file, the field and what was
+expected), on small synthetic fixtures that verify checks in a fraction of a second: what the
+mutation tests (nox -s mutants) run against verify.py, beside test_verify.py's forgeries."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from conftest import publish_synthetic, write_dataset
+
+from digitnet import verify
+from digitnet.errors import DigitnetError
+
+V = "0.1.0"
+
+
+@pytest.fixture
+def fx(tmp_path) -> tuple[Path, str]:
+    data_dir = write_dataset(tmp_path / "data", n_test=40)
+    return publish_synthetic(tmp_path / "fixtures", data_dir), str(data_dir)
+
+
+def message(dest: Path, data_dir=None, files_only=False) -> str:
+    with pytest.raises(DigitnetError) as e:
+        verify.verify(dest, data_dir, files_only)
+    return str(e.value)
+
+
+def doc(dest: Path, name: str) -> dict:
+    return json.loads((dest / "weights" / V / name).read_text())
+
+
+def put(dest: Path, name: str, value: dict) -> None:
+    """Write a version's file and its hash and size into the index, as a forger would."""
+    blob = json.dumps(value).encode()
+    (dest / "weights" / V / name).write_bytes(blob)
+    index = json.loads((dest / "index.json").read_text())
+    index["weights"][V]["files"][name] = {
+        "sha256": hashlib.sha256(blob).hexdigest(),
+        "size": len(blob),
+    }
+    (dest / "index.json").write_text(json.dumps(index))
+
+
+def edit_index(dest: Path, edit) -> None:
+    index = json.loads((dest / "index.json").read_text())
+    edit(index)
+    (dest / "index.json").write_text(json.dumps(index))
+
+
+def test_the_lines_of_a_sound_folder(fx):
+    dest, data_dir = fx
+    line = (
+        f"{V}: files match the index, the model passes the strict loader, parity reproduced "
+        "(40 cases: hidden activations and logits exact, probabilities within 1e-12), card and "
+        "index agree"
+    )
+    assert verify.verify(dest, data_dir) == [line + ", recorded metrics recomputed"]
+    assert verify.verify(dest, None, files_only=True) == [line, verify.FILES_ONLY]
+    assert verify.FILES_ONLY.startswith("METRICS NOT CHECKED (--files-only): ")
+
+
+def test_a_recomputed_figure_names_the_file(fx):
+    dest, data_dir = fx
+    meta = doc(dest, "model.json")["metadata"]
+    for name in ("model.json", "card.json"):
+        d = doc(dest, name)
+        (d.get("metadata") or d)["int8Accuracy"] = 0.875
+        put(dest, name, d)
+    edit_index(dest, lambda i: i["weights"][V].update(int8Accuracy=0.875))
+    assert message(dest, data_dir) == (
+        f"{dest / 'weights' / V / 'model.json'}: metadata.int8Accuracy is 0.875, the model "
+        f"gives {meta['int8Accuracy']} on the test set"
+    )
+
+
+@pytest.mark.parametrize(
+    "value, said",
+    [("a" * 58, '"' + "a" * 58 + '"'), ("a" * 59, '"' + "a" * 56 + "..."), ([1] * 3, "[1, 1, 1]")],
+)
+def test_long_figures_are_cut_at_60_characters(value, said):
+    assert verify.short(value) == said
+
+
+def test_no_test_data_names_both_files(fx):
+    dest, _ = fx
+    named = doc(dest, "model.json")["metadata"]["dataSha256"]
+    images, labels = named["t10k-images-idx3-ubyte"], named["t10k-labels-idx1-ubyte"]
+    assert message(dest) == (
+        f"{V}: cannot recompute its recorded figures without the test data its "
+        f"metadata.dataSha256 names (t10k-images-idx3-ubyte SHA-256 {images}, "
+        f"t10k-labels-idx1-ubyte SHA-256 {labels}): not MNIST, and no --data given; run "
+        "`digitnet data fetch` for MNIST, or pass --data DIR holding those files (raw or .gz)"
+    )
+
+
+def test_other_data_names_each_file_that_differs(fx, tmp_path):
+    dest, _ = fx
+    other = write_dataset(tmp_path / "other", n_test=40, seed=3)
+    got = message(dest, str(other))
+    assert f"): --data {other}: t10k-images-idx3-ubyte is " in got
+    assert ", t10k-labels-idx1-ubyte is " in got and got.endswith("(raw or .gz)")
+    (other / "t10k-images-idx3-ubyte").unlink()
+    assert f"): {other / 't10k-images-idx3-ubyte'}: missing (looked for " in message(
+        dest, str(other)
+    )
+
+
+@pytest.mark.parametrize(
+    "named",
+    [
+        None,
+        "x",
+        {"t10k-images-idx3-ubyte": "0" * 64},
+        {"t10k-images-idx3-ubyte": "0" * 63, "t10k-labels-idx1-ubyte": "0" * 64},
+    ],
+)
+def test_data_sha256_must_name_both_test_files(fx, named):
+    dest, data_dir = fx
+    for name in ("model.json", "card.json"):
+        d = doc(dest, name)
+        target = d.get("metadata") or d
+        if named is None:
+            del target["dataSha256"]
+        else:
+            target["dataSha256"] = named
+        put(dest, name, d)
+    assert message(dest, data_dir) == (
+        f"{dest / 'weights' / V / 'model.json'}: metadata.dataSha256 must give the SHA-256 of "
+        "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, the test data its figures are "
+        "recomputed from"
+    )
+
+
+def without_the_suite(dest: Path, keep_robustness: bool) -> None:
+    """The version as 1.0.0 was published: parity format 1 (no logits), no robustness suite."""
+    parity = doc(dest, "parity.json")
+    parity["formatVersion"] = 1
+    for case in parity["cases"]:
+        case.pop("logits")
+    put(dest, "parity.json", parity)
+    for name in ("model.json", "card.json"):
+        d = doc(dest, name)
+        target = d.get("metadata") or d
+        if keep_robustness:
+            target["robustness"]["worst"] = 0.0625
+        else:
+            del target["robustness"]
+        put(dest, name, d)
+
+
+def test_a_version_before_the_suite_is_checked_on_the_shifts(fx):
+    dest, data_dir = fx
+    without_the_suite(dest, keep_robustness=False)
+    (line,) = verify.verify(dest, data_dir)
+    assert "(40 cases: probabilities within 1e-12)" in line and line.endswith("recomputed")
+    assert set(verify.recomputed(dest, [V], data_dir)[V]) == {
+        "int8Accuracy", "perClassAccuracy", "confusion", "shiftRobustness"
+    }  # fmt: skip
+
+
+def test_a_recorded_suite_is_recomputed_whatever_the_parity_format(fx):
+    dest, data_dir = fx
+    without_the_suite(dest, keep_robustness=True)
+    assert "metadata.robustness is {" in message(dest, data_dir)
+
+
+def test_recomputed_refuses_an_unknown_version(fx):
+    dest, data_dir = fx
+    with pytest.raises(DigitnetError) as e:
+        verify.recomputed(dest, ["9.9.9", "8.8.8"], data_dir)
+    assert str(e.value) == f"{dest / 'index.json'}: no weights version 9.9.9, 8.8.8"
+
+
+def test_folders_and_index(fx):
+    dest, _ = fx
+    (dest / "weights" / ".0.2.0.tmp-x").mkdir()
+    assert message(dest) == (
+        f"{dest / 'weights' / '.0.2.0.tmp-x'}: staging leftover of an interrupted export; "
+        "remove it (or run the same export again)"
+    )
+    (dest / "weights" / ".0.2.0.tmp-x").rmdir()
+    (dest / "weights" / ".hidden").mkdir()
+    assert (
+        message(dest)
+        == f"{dest / 'weights' / '.hidden'}: not a published version (not in index.json)"
+    )
+    (dest / "weights" / ".hidden").rmdir()
+    edit_index(dest, lambda i: i["weights"].update({"0.2.0": i["weights"][V]}))
+    assert message(dest) == f"{dest / 'weights' / '0.2.0'}: missing (listed in index.json)"
+    edit_index(dest, lambda i: i.update(weights={}))
+    assert message(dest) == f"{dest / 'index.json'}: no published versions"
+
+
+def test_files(fx):
+    dest, _ = fx
+    where = f"index.json: weights['{V}']"
+    sound = (dest / "index.json").read_text()
+    edit_index(dest, lambda i: i["weights"][V].update(files=["model.json"]))
+    assert message(dest) == (
+        f"{where}.files: expected exactly ['model.json', 'parity.json', 'card.json'], got list"
+    )
+    (dest / "index.json").write_text(sound)
+    edit_index(dest, lambda i: i["weights"][V]["files"].pop("card.json"))
+    assert message(dest) == (
+        f"{where}.files: expected exactly ['model.json', 'parity.json', 'card.json'], got "
+        "['model.json', 'parity.json']"
+    )
+    (dest / "index.json").write_text(sound)
+    edit_index(dest, lambda i: i["weights"][V]["files"]["card.json"].update(size="7"))
+    assert message(dest).startswith(
+        f"{where}.files['card.json']: expected {{sha256, size}}, got {{"
+    )
+
+
+def test_a_file_that_is_not_the_listed_one(fx):
+    dest, _ = fx
+    path = dest / "weights" / V / "card.json"
+    listed = json.loads((dest / "index.json").read_text())["weights"][V]["files"]["card.json"]
+    path.write_bytes(path.read_bytes() + b" ")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert message(dest) == (
+        f"{path}: SHA-256 {digest} / {listed['size'] + 1} bytes, index.json says "
+        f"{listed['sha256']} / {listed['size']} bytes"
+    )
+    (dest / "weights" / V / "extra").write_text("")
+    assert message(dest) == (
+        f"{dest / 'weights' / V}: holds ['card.json', 'extra', 'model.json', 'parity.json'], "
+        "expected exactly ['card.json', 'model.json', 'parity.json']"
+    )
+
+
+def test_parity_files(fx):
+    dest, _ = fx
+    path = dest / "weights" / V / "parity.json"
+    good = doc(dest, "parity.json")
+    put(dest, "parity.json", {**good, "weightsVersion": "0.0.9"})
+    assert message(dest) == f"{path}: weightsVersion: expected '{V}'"
+    put(dest, "parity.json", {**good, "format": "other"})
+    assert message(dest).startswith(f"{path}: expected a digitnet-parity file, formatVersion 1, 2")
+    put(dest, "parity.json", {**good, "cases": []})
+    assert message(dest) == f"{path}: cases: expected a non-empty array"
+    bad = json.loads(json.dumps(good))
+    bad["cases"][4]["pixels"] = "AAAA"
+    put(dest, "parity.json", bad)
+    assert message(dest) == f"{path}: cases[4].pixels: expected canonical base64 of 784 bytes"
+    bad = json.loads(json.dumps(good))
+    bad["cases"][6]["probabilities"] = bad["cases"][6]["probabilities"][:9]
+    put(dest, "parity.json", bad)
+    name = f"cases[6] ({good['cases'][6]['description']})"
+    assert message(dest) == f"{path}: {name}.probabilities: expected 10 numbers"
+
+
+def test_every_failing_case_is_counted_and_the_worst_named(fx):
+    dest, _ = fx
+    path = dest / "weights" / V / "parity.json"
+    bad = doc(dest, "parity.json")
+    bad["cases"][3]["probabilities"][0] += 1e-9
+    bad["cases"][8]["probabilities"][0] += 1e-6
+    put(dest, "parity.json", bad)
+    first = f"cases[3] ({bad['cases'][3]['description']})"
+    worst = f"cases[8] ({bad['cases'][8]['description']})"
+    got = message(dest)
+    assert got.startswith(f"{path}: {first}: the reference's probabilities differ by 1e-09 ")
+    assert (
+        f"; 2 of 40 cases fail, the worst {worst}: the reference's probabilities differ by 1e-06 "
+        "(allowed 1e-12) or pick another digit" in got
+    )
+
+
+def test_records(fx):
+    dest, _ = fx
+    card = doc(dest, "card.json")
+    put(dest, "card.json", {**card, "weightsVersion": "0.0.9"})
+    path = dest / "weights" / V / "card.json"
+    assert message(dest) == f"{path}: expected a digitnet-card for {V}"
+    put(dest, "card.json", {**card, "seed": 8})
+    assert message(dest) == f"{path}: seed differs from model.json's metadata"
+    put(dest, "card.json", card)
+    edit_index(dest, lambda i: i["weights"][V].update(quantization="per-channel"))
+    assert message(dest) == (
+        f"index.json: weights['{V}'].quantization is 'per-channel', model.json's metadata "
+        "says 'per-layer'"
+    )
