@@ -127,8 +127,11 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def fuzz(session: nox.Session) -> None:
-    """Longer differential fuzzing: both loaders on mutated models, both preprocessing twins and
-    both input checks on random cases (python/tests/test_fuzz.py, js/test/properties.test.js).
+    """Longer differential fuzzing: both loaders on mutated models, on files at the edges of the
+    Overflow rule and on chains of up to 150,000 layers (Python, the JS core and the wasm entry
+    alike, every file taken predicting finite numbers), messages of hostile strings, disguised
+    documents on the JS object API, both preprocessing twins and both input checks on random
+    cases (python/tests/test_fuzz.py, js/test/properties.test.js).
     `nox -s fuzz -- SECONDS [SEED]`: a time budget (default 300) for the loader fuzzing and a
     seed (default: random, printed; a failure names the seed that reproduces it)."""
     seconds = session.posargs[0] if session.posargs else "300"

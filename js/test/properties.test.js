@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { loadModel, preprocess } from '../src/index.js';
+import * as wasm from '../src/wasm.js';
 import { makeModel, shippedModel, verdict } from './helpers.js';
 
 const numRuns = Number(process.env.FC_NUM_RUNS || 150);
@@ -78,6 +79,84 @@ test('loader: any bytes at all are refused cleanly', () => {
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
       assert.notEqual(verdict(b), null);
+    }),
+  );
+});
+
+// Issue 23 item 7: the object API is judged on a snapshot of own data properties. A damaged
+// document is disguised (getters, symbol keys, holes, Proxies, a polluted prototype) and must
+// get its plain twin's verdict, where a getter's property is undefined and a hole an undefined
+// item, on both entries, the message word for word.
+const disguises = fc.array(
+  fc.record({
+    path: fc.constantFrom(...PATHS),
+    how: fc.constantFrom('getter', 'symbol', 'hole', 'proxy', 'polluted'),
+  }),
+  { minLength: 1, maxLength: 4 },
+);
+
+function container(doc, path) {
+  let box = doc;
+  for (const k of path.slice(0, -1)) {
+    if (box === null || typeof box !== 'object') return null;
+    box = box[k];
+  }
+  return box !== null && typeof box === 'object' ? box : null;
+}
+
+function disguise(changes, steps) {
+  const hostile = apply(changes),
+    plain = apply(changes),
+    polluted = [];
+  for (const { path, how } of steps.filter((s) => s.how !== 'proxy')) {
+    const [box, twin, k] = [container(hostile, path), container(plain, path), path.at(-1)];
+    if (!box || !twin || !Object.hasOwn(box, k)) continue;
+    if (how === 'getter') {
+      let calls = 0;
+      const value = box[k];
+      Object.defineProperty(box, k, { enumerable: true, get: () => (calls++ ? value : 0) });
+      twin[k] = undefined;
+    } else if (how === 'symbol') box[Symbol(String(k))] = box[k];
+    else if (how === 'hole' && Array.isArray(box)) {
+      delete box[k];
+      twin[k] = undefined;
+    } else if (how === 'polluted') {
+      // missing from both, and on Object.prototype (arrays inherit it too) with its valid value
+      polluted.push([String(k), box[k]]);
+      delete box[k];
+      delete twin[k];
+    }
+  }
+  for (const { path } of steps.filter((s) => s.how === 'proxy')) {
+    const box = container(hostile, path),
+      k = path.at(-1);
+    if (box && box[k] !== null && typeof box[k] === 'object' && Object.hasOwn(box, k))
+      box[k] = new Proxy(box[k], {});
+  }
+  return { hostile, plain, polluted };
+}
+
+function message(load, doc) {
+  try {
+    load(doc);
+    return null;
+  } catch (e) {
+    return `${e.constructor.name}: ${e.message}`;
+  }
+}
+
+test("loader: a disguised document gets its plain twin's verdict, on both entries", () => {
+  fc.assert(
+    fc.property(damage, disguises, (changes, steps) => {
+      const { hostile, plain, polluted } = disguise(changes, steps);
+      const want = message(loadModel, plain);
+      for (const [k, v] of polluted) Object.prototype[k] = v;
+      try {
+        assert.equal(message(loadModel, hostile), want, 'core');
+        assert.equal(message(wasm.loadModel, hostile), want, 'wasm');
+      } finally {
+        for (const [k] of polluted) delete Object.prototype[k];
+      }
     }),
   );
 });

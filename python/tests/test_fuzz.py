@@ -7,6 +7,10 @@
   pixels); both twins must return the same float64 bits.
 - Inputs: hypothesis draws would-be inputs; predict must accept and refuse the same ones in both
   languages, naming the same element.
+- Issue 23: files at the edges of the Overflow rule (tools/conformance/extremes.py) get the same
+  verdict in Python, the JS core and the wasm entry, and every one taken predicts finite
+  numbers, the same logits in all three; chains of up to 150,000 layers likewise; strings full
+  of control, separator and bidi characters give messages in printable ASCII, the same in both.
 
 The normal run (nox -s tests) is short and fixed: seed 0, a few hundred files, 60 canvases.
 `nox -s fuzz` sets DIGITNET_FUZZ_SECONDS (a time budget for the loader fuzzing, seed after
@@ -36,6 +40,8 @@ from digitnet.preprocess import preprocess
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools" / "conformance"))
+from extremes import deep_models, extreme_models  # noqa: E402
+from models import model, text  # noqa: E402
 from mutate import mutants  # noqa: E402
 
 SEED = int(os.environ.get("DIGITNET_FUZZ_SEED", "0"))
@@ -202,3 +208,112 @@ def test_both_languages_take_and_refuse_the_same_inputs(twin, changes):
         assert "message" in js, f"JS accepts what Python refuses: {py}"
         # the same element named: "predict: x[i] is ..."
         assert js["message"].split(" is ")[0] == py.split(" is ")[0], (js["message"], py)
+
+
+# --- issue 23: overflow edges, deep files, hostile strings in messages -----------------------
+
+RUN_INPUTS = np.stack([np.zeros(784), np.ones(784), (np.arange(784) % 7) / 6])
+
+
+def judge_and_run(twin, data: bytes, where: str, x: np.ndarray = RUN_INPUTS) -> bool:
+    """Both loaders' verdicts must agree; a file taken must give finite logits and
+    probabilities, the logits bit for bit the same in Python, the JS core and the wasm entry.
+    Returns whether the file was taken."""
+    try:
+        model_, py = reference.load_model(data), None
+    except DigitnetError as e:
+        model_, py = None, e.field
+    reply = twin.ask(op="run", bytes=base64.b64encode(data).decode(), x=b64(x))
+    js = None if "core" in reply else reply["field"]
+    assert py == js, f"{where}: Python {py or 'accepts'}, JS {js or 'accepts'}"
+    if model_ is None:
+        return False
+    out = model_.forward(x)
+    for values in (out["probs"], out["logits"], *out["hidden"]):
+        assert np.isfinite(values).all(), f"{where}: Python gives a non-finite number"
+    for entry in ("core", "wasm"):
+        got = np.frombuffer(base64.b64decode(reply[entry]), "<f8").reshape(len(x), 20)
+        assert np.isfinite(got).all(), f"{where}: JS {entry} gives a non-finite number"
+        assert got[:, :10].tobytes() == out["logits"].tobytes(), f"{where}: {entry}'s logits"
+    return True
+
+
+def b64(x: np.ndarray) -> str:
+    return base64.b64encode(np.ascontiguousarray(x, "<f8").tobytes()).decode()
+
+
+def budgeted(generate, share: float, twin, what: str, x: np.ndarray = RUN_INPUTS) -> None:
+    """Seed after seed from SEED for `share` of the time budget (one seed in the short run)."""
+    seed, checked, taken = SEED, 0, 0
+    deadline = time.monotonic() + BUDGET * share
+    while True:
+        for k, data in enumerate(generate(seed)):
+            where = f"{what}: seed {seed}, file {k} (reproduce with DIGITNET_FUZZ_SEED={seed})"
+            taken += judge_and_run(twin, data, where, x)
+            checked += 1
+        seed += 1
+        if time.monotonic() >= deadline:
+            break
+    print(f"{what}: {checked} files ({taken} taken) alike and finite, seeds {SEED}..{seed - 1}")
+    assert 0 < taken < checked or what.startswith("deep")
+
+
+def test_overflow_edges_alike_and_finite(twin):
+    """Issue 23 item 1: no valid file gives a non-finite number, in any engine."""
+    budgeted(lambda seed: extreme_models(seed, 200), 0.25, twin, "overflow edges")
+
+
+def test_deep_files_alike_and_finite(twin):
+    """Issue 23 item 7: chains of narrow layers, up to 150,000 in the fuzz session (2,000 in
+    the short run): the same verdict and the same logits in Python, the core and wasm."""
+    depth = 150_000 if BUDGET else 2_000
+    budgeted(lambda seed: deep_models(seed, 2, depth), 0.15, twin, "deep files", RUN_INPUTS[1:])
+
+
+HOSTILE = st.sampled_from(
+    [
+        "\x1b",
+        "[2J",
+        "\n",
+        "\r",
+        "\t",
+        "\x00",
+        "\x7f",
+        "\x85",
+        "\u2028",
+        "\u2029",
+        "\u202e",
+        "\u200f",
+    ]
+    + ["\ufeff", "\U0001f600", "\u00e9", '"', "\\", " ", "{"]
+)
+HOSTILE_TEXT = st.lists(st.one_of(HOSTILE, st.characters(codec="utf-8")), max_size=30).map("".join)
+
+
+@PROPERTY
+@given(HOSTILE_TEXT, st.sampled_from(["format", "version", "prefix"]))
+@example("\x1b[2J\x1b[H", "prefix")
+@example("\u202eevil\u2028\x85", "format")
+def test_messages_are_printable_and_alike(twin, value, where):
+    """Issue 23 item 4: control, separator and bidi characters in a file never reach a message
+    raw, in either language, and a string shown is shown the same way in both."""
+    doc = model((784, 1, 10))
+    if where == "prefix":
+        data = value.encode() + text(doc).encode()
+    else:
+        doc[where] = value
+        data = text(doc).encode()
+    try:
+        reference.load_model(data)
+        py = None
+    except DigitnetError as e:
+        py = e
+    js = twin.ask(op="load", bytes=base64.b64encode(data).decode())
+    assert (py and py.field) == js["field"], (str(py), js)
+    if py is None:
+        return
+    for message in (str(py), js["message"]):
+        assert all(" " <= c <= "~" for c in message), message
+    shown = where != "prefix" and len(value) <= 40 and value.isascii() is not None
+    if shown and py.field == where and all(ord(c) < 0x10000 for c in value):
+        assert js["message"].split(", got ", 1)[1] == str(py).split(", got ", 1)[1]

@@ -37,7 +37,10 @@ def affine(a: np.ndarray, layer: Layer) -> np.ndarray:
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    # Logits are finite (FORMAT.md, Overflow) but two of opposite sign near the limit differ by
+    # more than the largest double: z - max is then -inf, and exp gives 0, as JS's Math.exp does.
+    with np.errstate(over="ignore"):
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
 
