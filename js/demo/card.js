@@ -9,8 +9,15 @@ const num = (v) => typeof v === 'number' && Number.isFinite(v);
 // What ran: @digitnet/engine/wasm's kernel, or the core it falls back to (the same bits).
 const ENGINES = { wasm: 'WebAssembly SIMD', js: 'JavaScript' };
 
+// The quantized network's name from its layers' widths: int8, int4, or 4/4/8-bit when mixed.
+export function quantizedName(bits) {
+  if (bits.every((b) => b === bits[0])) return `int${bits[0]}`;
+  return `${bits.join('/')}-bit`;
+}
+
 // The facts, then a sentence on the two accuracies; returns the <dd> of each fact by name.
-export function renderFacts(dl, info, bytes, history) {
+export function renderFacts(dl, info, bytes, history, bits) {
+  const q = quantizedName(bits);
   const { createdAt } = info.metadata;
   const accuracy = (v) => (num(v) ? percentFixed(v, 2) : null);
   const facts = [
@@ -18,7 +25,7 @@ export function renderFacts(dl, info, bytes, history) {
     ['Engine', ENGINES[info.backend ?? 'js']],
     ['Architecture', info.architecture.join('→')],
     ['Float accuracy', accuracy(info.floatAccuracy)],
-    ['int8 accuracy', accuracy(info.int8Accuracy)],
+    [`${q} accuracy`, accuracy(info.int8Accuracy)],
     ['Size on the wire', `${bytes.toLocaleString('en')} bytes`],
     ['Quantization', info.quantization],
     ['Epochs', Array.isArray(history) ? history.length : null],
@@ -31,15 +38,16 @@ export function renderFacts(dl, info, bytes, history) {
     dl.append(el('div', {}, el('dt', { textContent: name }), dd));
     cells[name] = dd;
   }
-  if (cells['Float accuracy'] && cells['int8 accuracy'])
+  const widths = [...new Set(bits)].join(' and ');
+  if (cells['Float accuracy'] && cells[`${q} accuracy`])
     dl.after(
       el('p', {
         id: 'accuracy-note',
         className: 'note',
         textContent:
           'Both accuracies are on the 10,000 MNIST test digits: float is the trained network ' +
-          'in float64, int8 the same network with its weights rounded to 8-bit integers, ' +
-          'the file this page runs.',
+          `in float64, ${q} the same network with its weights rounded to ${widths}-bit ` +
+          'integers, the file this page runs.',
       }),
     );
   return cells;
@@ -116,7 +124,8 @@ export function renderConfusion(table, confusion) {
   table.append(
     el('caption', {
       textContent:
-        "Rows: true digit; columns: the int8 model's prediction. Correct in blue, errors in red.",
+        "Rows: true digit; columns: the quantized model's prediction. Correct in blue, errors " +
+        'in red.',
     }),
   );
   const head = el(
@@ -144,7 +153,7 @@ export function renderConfusion(table, confusion) {
   table.append(body);
 }
 
-// The robustness suite (FORMAT.md): int8 accuracy on the test digits under each fixed
+// The robustness suite (FORMAT.md): the quantized model's accuracy on the test digits under each fixed
 // transform, the worst last. Files before 1.1.0 carry only the shifts: those rows, then.
 const TRANSFORMS = {
   shift2: 'shifted 2 px',
@@ -174,7 +183,9 @@ export function renderRobustness(table, { robustness, shiftRobustness, int8Accur
   const cell = (v) => el('td', { textContent: num(v) ? percentFixed(v, 1) : '–' });
   const row = (name, v) => el('tr', {}, el('th', { scope: 'row', textContent: name }), cell(v));
   table.append(
-    el('caption', { textContent: 'int8 accuracy on the 10,000 MNIST test digits, transformed.' }),
+    el('caption', {
+      textContent: "The quantized model's accuracy on the 10,000 MNIST test digits, transformed.",
+    }),
     el(
       'thead',
       {},

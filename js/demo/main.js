@@ -9,6 +9,7 @@ import {
   renderConfusion,
   renderCurves,
   renderFacts,
+  quantizedName,
   renderPurpose,
   renderRobustness,
 } from './card.js';
@@ -107,13 +108,17 @@ async function start() {
   const res = await fetch(MODEL_URL);
   if (!res.ok) throw new Error(`${MODEL_URL.pathname}: HTTP ${res.status}`);
   const bytes = new Uint8Array(await res.arrayBuffer());
-  model = loadModel(JSON.parse(new TextDecoder().decode(bytes)));
+  const doc = JSON.parse(new TextDecoder().decode(bytes));
+  model = loadModel(doc);
+  const bits = doc.layers.map((L) => L.bits ?? 8); // FORMAT.md: 8 when absent
+  for (const span of document.querySelectorAll('.quantized'))
+    span.textContent = quantizedName(bits);
   state.info = model.info;
   state.modelBytes = bytes.length;
 
   const { info } = model;
   const card = await loadCard(info);
-  const facts = renderFacts($('facts'), info, bytes.length, card.history);
+  const facts = renderFacts($('facts'), info, bytes.length, card.history, bits);
   renderPurpose($('purpose'), card);
   renderCurves($('curves'), card);
   renderConfusion($('confusion'), info.metadata.confusion);

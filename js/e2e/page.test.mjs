@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { e2eBrowser, openDemo, startServer } from './demo-page.mjs';
 import { loadModel } from '../src/index.js';
+import { quantizedName } from '../demo/card.js';
 import { ROOT } from './server.mjs';
 
 // A phone's width, and the demo framed at that width (see the phone test).
@@ -70,7 +71,10 @@ test(`${label} the model card shows the metadata`, async () => {
     new RegExp(`^${model.length.toLocaleString('en')} bytes`),
   );
   assert.equal(card.facts['Weights version'], info.version);
-  assert.equal(card.facts['int8 accuracy'], `${(info.int8Accuracy * 100).toFixed(2)} %`);
+  // the quantized network named by its layers' widths (int8 for 1.x, 4-bit layers from 2.0.0)
+  const bits = JSON.parse(model).layers.map((L) => L.bits ?? 8);
+  const q = quantizedName(bits);
+  assert.equal(card.facts[`${q} accuracy`], `${(info.int8Accuracy * 100).toFixed(2)} %`);
   assert.equal(card.curves, 3, `loss, train and test accuracy (the page says: ${card.curvesText})`);
   const file = JSON.parse(await readFile(join(dirname(MODEL), info.metadata.card), 'utf8'));
   assert.equal(card.facts.Epochs, String(file.history.length), 'epochs in the training history');
@@ -81,7 +85,12 @@ test(`${label} the model card shows the metadata`, async () => {
   assert.ok(suite.length >= 13, 'the pinned weights carry the robustness suite');
   const pct = (v) => `${(v * 100).toFixed(1)} %`;
   assert.deepEqual(card.robustness, [info.int8Accuracy, ...suite].map(pct), 'robustness table');
-  assert.match(card.notes.join(' '), /float is .*int8 .*8-bit integers/, 'float vs int8');
+  const widths = [...new Set(bits)].join(' and ');
+  assert.ok(
+    card.notes
+      .join(' ')
+      .includes(`${q} the same network with its weights rounded to ${widths}-bit`),
+  );
   assert.match(card.notes.join(' '), /augmented.*below test accuracy/, 'train below test');
   for (const labels of card.ticks) assertRoundTicks(labels);
   const purpose = Boolean(file.intendedUse);
