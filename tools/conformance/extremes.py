@@ -16,7 +16,7 @@ import base64
 import math
 import random
 
-from models import text
+from models import document, pack4, text
 
 LIMIT = 2.0**1023 * 1.9375  # FORMAT.md, Overflow
 SCALES = (1e-3, 0.01, 1.0, 1e10, 1e100, 1e300, 1e305, 1e306, 1.3e306, 1.4155e306, 5e-324)
@@ -38,14 +38,11 @@ def levels(rng: random.Random, n: int, top: int) -> list[int]:
 
 
 def packed(values: list[int], inputs: int, outputs: int, bits: int) -> str:
-    """FORMAT.md's weights: 8 bits in [inputs][outputs] order, 4 bits neuron by neuron, two
-    levels a byte, high nibble first, a zero padding nibble after an odd count."""
+    """FORMAT.md's weights: 8 bits in [inputs][outputs] order, 4 bits neuron by neuron."""
     if bits == 8:
         raw = bytes(v & 0xFF for v in values)
     else:
-        by_neuron = [values[i * outputs + j] for j in range(outputs) for i in range(inputs)]
-        nibbles = [v & 0xF for v in by_neuron] + [0] * (len(by_neuron) % 2)
-        raw = bytes(a << 4 | b for a, b in zip(nibbles[::2], nibbles[1::2]))
+        raw = pack4([values[i * outputs + j] for j in range(outputs) for i in range(inputs)])
     return base64.b64encode(raw).decode()
 
 
@@ -72,23 +69,13 @@ def layer(rng: random.Random, inputs: int, outputs: int, last: bool, edgy: bool,
     return spec
 
 
-def document(layers: list[dict]) -> dict:
-    return {
-        "format": "digitnet-mlp",
-        "formatVersion": 1,
-        "version": "0.0.1",
-        "layers": layers,
-        "metadata": {"note": "extreme"},
-    }
-
-
 def network(rng: random.Random, widths: list[int], edges: float, tame) -> bytes:
     sizes = [784, *widths, 10]
     layers = [
         layer(rng, i, o, k == len(sizes) - 2, rng.random() < edges, tame)
         for k, (i, o) in enumerate(zip(sizes, sizes[1:]))
     ]
-    return text(document(layers)).encode()
+    return text(document(layers, "extreme")).encode()
 
 
 def extreme_models(seed: int, n: int) -> list[bytes]:

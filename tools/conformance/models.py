@@ -33,12 +33,17 @@ def model(sizes=(784, 1, 10), quantization="per-layer", seed=1, bits=None) -> di
             layer["scale"] = round(0.004 + r.random() / 100, 6)
         layer["bias"] = [round(r.random() - 0.5, 6) for _ in range(outputs)]
         layers.append(layer)
+    return document(layers)
+
+
+def document(layers: list[dict], note: str = "synthetic") -> dict:
+    """A model file around these layers."""
     return {
         "format": "digitnet-mlp",
         "formatVersion": 1,
         "version": "0.0.1",
         "layers": layers,
-        "metadata": {"note": "synthetic"},
+        "metadata": {"note": note},
     }
 
 
