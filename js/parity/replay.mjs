@@ -69,10 +69,8 @@ export function replay(parity, run, name = 'parity file') {
   if (failures.length) {
     const first = failures[0],
       worst = failures.reduce((w, f) => (f.diff > w.diff ? f : w));
-    const more =
-      failures.length > 1
-        ? `; ${failures.length} of ${said.cases} cases fail, the worst ${worst.where}: ${worst.what}`
-        : '';
+    const count = `${failures.length} of ${said.cases} cases fail`;
+    const more = failures.length > 1 ? `; ${count}, the worst ${worst.where}: ${worst.what}` : '';
     throw new Error(`${name}: ${first.where}: the engine's ${first.what}${more}`);
   }
   return said;
