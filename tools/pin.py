@@ -33,8 +33,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-import changelog
 from digitnet.storage import sha256
+from digitnet_tools import changelog
 
 ROOT = Path(__file__).resolve().parents[1]
 INDEX = "fixtures/index.json"

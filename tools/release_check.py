@@ -26,15 +26,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import changelog
-import pin
 from digitnet import verify
 from digitnet.errors import DigitnetError
 from digitnet.storage import sha256
+from digitnet_tools import changelog, pin
 
 # isort: split
 # (tools/dist.py: ruff would take `dist` for a first-party package whenever a build left dist/.)
-import dist
+from digitnet_tools import dist
 
 ROOT = Path(__file__).resolve().parents[1]
 TAG = re.compile(r"(engine|py)-v(\d+\.\d+\.\d+)")  # X.Y.Z, as every version here

@@ -23,10 +23,9 @@ import numpy as np
 from digitnet import load_model, preprocess
 from digitnet.conformance import EXACT, PROBABILITY_TOLERANCE
 from digitnet.storage import sha256
+from digitnet_tools.parity.parity_check import Row, judge, table
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tools" / "parity"))  # the parity harness, beside the tools
-from parity_check import Row, judge, table  # noqa: E402
 
 ENGINE = "page"  # the engine column: what the demo page computed
 

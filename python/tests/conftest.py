@@ -1,7 +1,6 @@
 import gzip
 import math
 import struct
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,10 +8,6 @@ import pytest
 
 from digitnet import data, model
 from digitnet.errors import DigitnetError
-
-# The repository's harnesses live beside its tools, not in the package: tests import them from
-# there (tools/parity/parity_check.py as `parity_check`).
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools" / "parity"))
 
 
 def idx_bytes(array: np.ndarray) -> bytes:

@@ -1,13 +1,11 @@
 """tools/function_length.py, the lint that keeps every function in the package and tools/ at
 60 lines or fewer."""
 
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
+from digitnet_tools import function_length
 
-import function_length  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def function(name: str, lines: int) -> str:

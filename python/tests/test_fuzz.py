@@ -25,12 +25,14 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from digitnet_tools.conformance.extremes import deep_models, extreme_models
+from digitnet_tools.conformance.models import model, text
+from digitnet_tools.conformance.mutate import mutants
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -39,10 +41,6 @@ from digitnet.errors import DigitnetError, InputError
 from digitnet.preprocess import preprocess
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools" / "conformance"))
-from extremes import deep_models, extreme_models  # noqa: E402
-from models import model, text  # noqa: E402
-from mutate import mutants  # noqa: E402
 
 SEED = int(os.environ.get("DIGITNET_FUZZ_SEED", "0"))
 BUDGET = float(os.environ.get("DIGITNET_FUZZ_SECONDS", "0"))  # 0: the short fixed run

@@ -6,11 +6,12 @@ import json
 import math
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
-import parity_check as parity
 import pytest
+from digitnet_tools.parity import parity_check as parity
 
 from digitnet import load_model
 from digitnet import parity as entry_point
@@ -123,8 +124,8 @@ def test_logits_in_a_parity_file_are_checked_exactly(tmp_path, nudge):
 
 def test_outside_a_checkout_it_says_it_needs_the_repository(tmp_path, monkeypatch, capsys):
     """The package's entry point runs the harness from a checkout; installed on its own (no
-    tools/parity beside it), it says so in one line."""
-    monkeypatch.setattr(entry_point, "HARNESS", tmp_path / "tools/parity/parity_check.py")
+    development tools package beside it), it says so in one line."""
+    monkeypatch.setitem(sys.modules, "digitnet_tools.parity", None)  # import fails, as without
     assert entry_point.main([]) == 2
     err = capsys.readouterr().err.strip()
     assert "needs the digitnet repository" in err and "\n" not in err

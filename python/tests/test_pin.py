@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from digitnet_tools import pin, release_check
 from test_release_check import (
     CHANGELOG,
-    REPO,
     add_version,
     commit,
     dump,
@@ -27,10 +25,6 @@ from test_release_check import (
     write,
 )
 from test_release_check import pin as pin_by_hand
-
-sys.path.insert(0, str(REPO / "tools"))
-pin = importlib.import_module("pin")
-release_check = importlib.import_module("release_check")
 
 READMES = {
     "README.md": "Intro.\n<!-- pin:engine -->old<!-- /pin:engine -->\nMore.\n",

@@ -6,13 +6,12 @@ transparent canvas. And fixtures/preprocess/cases-2.json is what its generator w
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from digitnet_tools.fixtures import auto_cases as auto_cases_module
 from test_preprocess_cases import generator
 
 from digitnet import preprocess
@@ -24,13 +23,8 @@ FIXTURES = ROOT / "fixtures" / "preprocess"
 
 
 def auto_cases():
-    """tools/fixtures/auto_cases.py, which imports its sibling drawings.py."""
-    sys.modules.setdefault("drawings", generator())
-    path = ROOT / "tools" / "fixtures" / "auto_cases.py"
-    spec = importlib.util.spec_from_file_location("auto_cases", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """tools/fixtures/auto_cases.py, the generator of fixtures/preprocess/cases-2.json."""
+    return auto_cases_module
 
 
 def rgba_of(case) -> bytes:

@@ -2,18 +2,16 @@
 tools/fixtures/drawings.py, lives outside the package; a published file never changes, so any
 drift in the generator or in the preprocessing it calls shows up here)."""
 
-import importlib.util
 from pathlib import Path
+
+from digitnet_tools.fixtures import drawings
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def generator():
-    path = ROOT / "tools" / "fixtures" / "drawings.py"
-    spec = importlib.util.spec_from_file_location("drawings", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """tools/fixtures/drawings.py, the generator of fixtures/preprocess/cases.json."""
+    return drawings
 
 
 def test_the_generator_rewrites_the_published_file_byte_for_byte(tmp_path):

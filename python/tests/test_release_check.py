@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib
 import json
 import math
 import shutil
@@ -20,14 +19,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import publish_synthetic, write_dataset
+from digitnet_tools import dist, release_check
 
 import digitnet
 from digitnet import data
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tools"))
-release_check = importlib.import_module("release_check")
-dist = importlib.import_module("dist")
 CheckFailed = release_check.CheckFailed
 SmokeFailed = dist.SmokeFailed
 

@@ -16,7 +16,7 @@ import base64
 import math
 import random
 
-from models import document, pack4, text
+from digitnet_tools.conformance.models import document, pack4, text
 
 LIMIT = 2.0**1023 * 1.9375  # FORMAT.md, Overflow
 SCALES = (1e-3, 0.01, 1.0, 1e10, 1e100, 1e300, 1e305, 1e306, 1.3e306, 1.4155e306, 5e-324)

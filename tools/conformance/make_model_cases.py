@@ -18,8 +18,7 @@ import math
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from models import model, text  # noqa: E402
+from digitnet_tools.conformance.models import model, text
 
 OUT = Path(__file__).resolve().parents[2] / "fixtures" / "conformance" / "model-cases.json"
 

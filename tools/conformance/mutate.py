@@ -16,7 +16,7 @@ import json
 import random
 from collections.abc import Iterator
 
-from models import model, text
+from digitnet_tools.conformance.models import model, text
 
 VALUES = [
     None,

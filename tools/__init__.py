@@ -1,0 +1,1 @@
+"""digitnet's development tools (tools/pyproject.toml): import them as digitnet_tools.X."""

@@ -1,0 +1,1 @@
+"""The loader conformance suite's generator and mutator (fixtures/conformance/)."""

@@ -1,0 +1,1 @@
+"""The cross-language parity harness (`python -m digitnet.parity`, `nox -s parity`)."""
