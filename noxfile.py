@@ -155,7 +155,7 @@ def fuzz(session: nox.Session) -> None:
 
 def mnist_env(session: nox.Session) -> dict[str, str]:
     """DIGITNET_MNIST_DIR, the folder `digitnet data fetch` prints: how the JS tests, benchmarks
-    and e2e find MNIST (js/test/mnist.js reads it; no cache path written in JS)."""
+    and e2e find MNIST (js/data/mnist.js reads it; no cache path written in JS)."""
     printed = session.run("digitnet", "data", "fetch", silent=True)
     return {"DIGITNET_MNIST_DIR": os.path.dirname(printed.strip().splitlines()[0])}
 

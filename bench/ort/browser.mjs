@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launch } from '../../js/e2e/browsers.mjs';
-import { imageBytes, mnistDir, TEST_IMAGES } from '../../js/test/mnist.js';
+import { imageBytes, mnistDir, TEST_IMAGES } from '../../js/data/mnist.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.join(here, '..', '..');

@@ -14,7 +14,7 @@ import * as ort from 'onnxruntime-web';
 import { loadModel } from '../../js/src/index.js';
 import { loadModel as loadWasm } from '../../js/src/wasm.js';
 import { median } from '../../js/bench/stats.js';
-import { imageBytes, toInput } from '../../js/test/mnist.js';
+import { imageBytes, toInput } from '../../js/data/mnist.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const [onnxPath, imagesPath, modelPath = path.join(here, '..', '..', 'js', 'model.json'), rounds = '6'] = process.argv.slice(2);

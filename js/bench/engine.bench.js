@@ -15,12 +15,12 @@ import { loadModel as loadWasm } from '../src/wasm.js';
 import { baseline } from './original.js';
 import { median } from './stats.js';
 import { argmax } from '../test/helpers.js';
-import { TEST_IMAGES, mnistDir, readInputs } from '../test/mnist.js';
+import { TEST_IMAGES, mnistDir, readInputs } from '../data/mnist.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const modelPath = process.argv[3] || path.join(here, '..', 'model.json');
 
-// The images file, or its folder; by default the folder nox hands in (test/mnist.js).
+// The images file, or its folder; by default the folder nox hands in (data/mnist.js).
 let images;
 try {
   let imagesPath = process.argv[2] || mnistDir();

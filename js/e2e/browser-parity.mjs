@@ -13,11 +13,14 @@ import kernels from '../parity/kernels.mjs';
 import { TOLERANCE, replay } from '../parity/replay.mjs';
 import { openDemo } from './demo-page.mjs';
 import { ROOT, startServer } from './server.mjs';
+import { ENTRIES as TABLE } from '../entries.mjs';
 
 const FIXTURES = join(ROOT, '..', 'fixtures');
 const SRC = join(ROOT, 'src');
-export const ENTRIES = { core: 'index.js', wasm: 'wasm.js' }; // @digitnet/engine, .../wasm
-const BACKEND_OF = { core: 'js', wasm: 'wasm' }; // mutants.mjs's names for the same entries
+// entry -> file (@digitnet/engine, .../wasm) and entry -> mutants.mjs's backend name, from the
+// one table of the engine's entries
+export const ENTRIES = Object.fromEntries(Object.entries(TABLE).map(([k, e]) => [k, e.file]));
+const BACKEND_OF = Object.fromEntries(Object.entries(TABLE).map(([k, e]) => [k, e.backend]));
 
 // What the test server hands the browser under /e2e/: the fixtures (every preprocessing case
 // file's cases as one list), and every mutant's patched js/src at /e2e/mutant/NAME/ENTRY/FILE.

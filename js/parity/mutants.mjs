@@ -148,7 +148,7 @@ export const MUTANTS = {
   },
 };
 
-export const BACKENDS = { js: 'index.js', wasm: 'wasm.js' };
+export { BACKENDS } from '../entries.mjs'; // backend -> entry file
 
 // The patches of one mutant on one backend (an error if it has none: every mutant applies).
 export function patchesFor(name, backend) {

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BACKENDS, mutantSources } from './mutants.mjs';
 import kernels from './kernels.mjs';
-import { readInputs, toInput } from '../test/mnist.js';
+import { readInputs, toInput } from '../data/mnist.js';
 
 const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const src = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src');
@@ -110,4 +110,5 @@ async function run(backend) {
 }
 
 for (const backend of Object.keys(BACKENDS)) await run(backend);
+manifest.backends = Object.keys(BACKENDS);
 fs.writeFileSync(path.join(config.out, 'manifest.json'), JSON.stringify(manifest, null, 1));

@@ -42,7 +42,7 @@ export function verdict(source) {
 // so a test may mutate it.
 export const shippedModel = () => readJSON(path.join(JS, 'model.json'));
 
-// MNIST's files, one reader for the tests, benchmarks, parity and e2e (test/mnist.js).
+// MNIST's files, one reader for the tests, benchmarks, parity and e2e (data/mnist.js).
 export {
   TEST_IMAGES,
   TEST_LABELS,
@@ -50,7 +50,7 @@ export {
   mnistFile,
   parseIdx,
   toInput,
-} from './mnist.js';
+} from '../data/mnist.js';
 
 // A small deterministic PRNG (mulberry32): synthetic models and inputs, the same every run.
 export function rng(seed) {

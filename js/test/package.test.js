@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { loadModel, preprocess } from '../src/index.js';
+import { ENTRIES } from '../entries.mjs';
 import { replay } from '../parity/replay.mjs';
 import { FIXTURES, JS, pkg, readJSON, sha256 } from './helpers.js';
 
@@ -61,6 +62,8 @@ test('package.json: name, module type, exports, files, engines, no runtime depen
     './card.json': './card.json',
     './package.json': './package.json',
   });
+  for (const { exportPath, file } of Object.values(ENTRIES))
+    assert.equal(pkg.exports[exportPath].default, `./src/${file}`, 'js/entries.mjs');
   assert.equal(pkg.dependencies, undefined, 'the engine has no dependencies at run time');
   for (const [name, version] of Object.entries(pkg.devDependencies))
     assert.match(version, /^\d+\.\d+\.\d+$/, `${name} is not pinned exactly`);

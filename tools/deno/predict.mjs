@@ -6,8 +6,7 @@
 // most probable digit; the wasm entry must run its kernel. Exits non-zero on a difference.
 //
 //   tools/deno/node_modules/.bin/deno run --allow-read=. tools/deno/predict.mjs
-import { loadModel } from '../../js/src/index.js';
-import { loadModel as loadWasm } from '../../js/src/wasm.js';
+import { ENTRIES } from '../../js/entries.mjs';
 import { caseInput, replay } from '../../js/parity/replay.mjs';
 
 const root = new URL('../../', import.meta.url);
@@ -18,13 +17,11 @@ const text = await read('js/model.json');
 const parity = JSON.parse(await read(`fixtures/weights/${pinned}/parity.json`));
 const { cases } = parity;
 
-for (const [entry, load] of [
-  ['core', loadModel],
-  ['wasm', loadWasm],
-]) {
-  const model = load(text);
-  if (entry === 'wasm' && model.info.backend !== 'wasm') {
-    throw new Error(`the wasm entry runs on ${model.info.backend} in Deno`);
+for (const [entry, { file, backend }] of Object.entries(ENTRIES)) {
+  const { loadModel } = await import(`../../js/src/${file}`);
+  const model = loadModel(text);
+  if ((model.info.backend ?? 'js') !== backend) {
+    throw new Error(`the ${entry} entry runs on ${model.info.backend} in Deno`);
   }
   const run = (x) => ({ ...model.forward(x), probs: model.predict(x) });
   replay(parity, run, `${entry}: weights ${pinned} parity file`);
@@ -35,5 +32,5 @@ for (const [entry, load] of [
       throw new Error(`${entry}: parity digit #${c.index} reads ${top.digit}, not ${want}`);
   }
 }
-const what = `${cases.length} parity digits as recorded (core and wasm)`;
+const what = `${cases.length} parity digits as recorded (${Object.keys(ENTRIES).join(' and ')})`;
 console.log(`deno ${Deno.version.deno}: weights ${pinned}, ${what}`);
