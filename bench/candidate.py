@@ -11,10 +11,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from digitnet import data, evaluate, export, model, reference, runs, train
+from digitnet import data, evaluate, export, layout, model, reference, runs, train
 
-ROOT = Path(__file__).resolve().parent.parent
-BASELINE = ROOT / "fixtures" / "weights" / "1.0.0" / "model.json"
+BASELINE = layout.version_file(layout.FIXTURES, "1.0.0")
 
 
 def int8_reader(m: reference.Model):

@@ -24,6 +24,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from digitnet import layout
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Run by the fresh venv's interpreter: argv = fixtures folder, pinned version, required prefix.
@@ -114,7 +116,7 @@ def pinned(root: Path) -> tuple[str, str]:
 
 def parity_file(root: Path, version: str) -> Path:
     """The version's parity file: real MNIST digits and their probabilities (and logits)."""
-    return root / "fixtures" / "weights" / version / "parity.json"
+    return layout.version_file(root / layout.DEFAULT_DEST, version, layout.PARITY)
 
 
 def build_python(root: Path, out: Path) -> list[Path]:
@@ -209,7 +211,7 @@ def build_and_smoke(root: Path, kinds: list[str], out: Path | None = None) -> li
     report = []
     if "python" in kinds:
         for artifact in build_python(root, out):
-            report.append(install_python(artifact, root / "fixtures", version))
+            report.append(install_python(artifact, root / layout.DEFAULT_DEST, version))
     if "npm" in kinds:
         report.append(smoke_npm(build_npm(root, out), version, sha, parity_file(root, version)))
     return report

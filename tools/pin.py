@@ -33,11 +33,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from digitnet import layout
 from digitnet.storage import sha256
 from digitnet_tools import changelog
 
 ROOT = Path(__file__).resolve().parents[1]
-INDEX = "fixtures/index.json"
+INDEX = layout.index_path(Path(layout.DEFAULT_DEST)).as_posix()
 PACKAGE_JSON = "js/package.json"
 PACKAGE_LOCK = "js/package-lock.json"
 WEIGHTS_MODULE = "js/src/weights.js"  # `import { weights } from '@digitnet/engine'`
@@ -120,13 +121,11 @@ def next_version(root: Path, lines: list[str], kind: str, current: str) -> tuple
 def figures(root: Path, version: str) -> dict:
     """The recorded figures of a published version (verify recomputed them from MNIST):
     accuracies in basis points (1/100 of a percentage point: exact integers), sizes in bytes."""
-    card = read_json(root, f"fixtures/weights/{version}/card.json")
+    card = read_json(root, layout.in_repository(version, layout.CARD))
     try:
-        model = (root / f"fixtures/weights/{version}/model.json").read_bytes()
+        model = (root / layout.in_repository(version, layout.MODEL)).read_bytes()
     except OSError as e:
-        raise PinError(
-            f"fixtures/weights/{version}/model.json: cannot read ({e.strerror})"
-        ) from None
+        raise PinError(f"{layout.in_repository(version)}: cannot read ({e.strerror})") from None
     try:
         return {
             "int8": round(10000 * float(card["int8Accuracy"])),
@@ -136,7 +135,8 @@ def figures(root: Path, version: str) -> dict:
         }
     except (KeyError, TypeError, ValueError):
         raise PinError(
-            f"fixtures/weights/{version}/card.json: needs int8Accuracy and shiftRobustness['3']"
+            f"{layout.in_repository(version, layout.CARD)}: needs int8Accuracy and "
+            "shiftRobustness['3']"
         ) from None
 
 
@@ -308,8 +308,7 @@ def bundle_drop(root: Path, version: str, repin_was: str | None) -> str | None:
 def plan(root: Path, version: str, today: str) -> tuple[dict[str, bytes], str | None, list[str]]:
     """Every file pin writes, with its new bytes; the bundled version folder it removes; what to
     tell the user."""
-    weights = f"fixtures/weights/{version}"
-    model = (root / weights / "model.json").read_bytes()
+    model = (root / layout.in_repository(version)).read_bytes()
     sha = sha256(model)
     lines = changelog.read(root)
     package = read_json(root, PACKAGE_JSON)
@@ -332,7 +331,7 @@ def plan(root: Path, version: str, today: str) -> tuple[dict[str, bytes], str | 
             )
     files = {
         "js/model.json": model,
-        "js/card.json": (root / weights / "card.json").read_bytes(),
+        "js/card.json": (root / layout.in_repository(version, layout.CARD)).read_bytes(),
         WEIGHTS_MODULE: weights_module(version, model),
         f"{BUNDLED}/{version}/model.json": model,
         **package_files(root, version, sha, engine),
@@ -364,7 +363,7 @@ def pin(root: Path, version: str, data_dir: str | None = None, verify=run_verify
         files, drop, notes = plan(root, version, today)  # every refusal before the slow verify
     except changelog.ChangelogError as e:
         raise PinError(str(e)) from None
-    verified = verify(root / "fixtures", data_dir)
+    verified = verify(root / layout.DEFAULT_DEST, data_dir)
     for rel, data in files.items():
         atomic_write(root / rel, data)
     if drop:

@@ -26,7 +26,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from digitnet import verify
+from digitnet import layout, verify
 from digitnet.errors import DigitnetError
 from digitnet.storage import sha256
 from digitnet_tools import changelog, pin
@@ -38,11 +38,13 @@ from digitnet_tools import dist
 ROOT = Path(__file__).resolve().parents[1]
 TAG = re.compile(r"(engine|py)-v(\d+\.\d+\.\d+)")  # X.Y.Z, as every version here
 RELEASE_TAGS = ("engine-v*", "py-v*")
-PUBLISHED = ("fixtures/weights", "fixtures/preprocess")  # published files never change
+FIXTURES = Path(layout.DEFAULT_DEST)
+# published files never change
+PUBLISHED = tuple((FIXTURES / f).as_posix() for f in (layout.WEIGHTS, layout.PREPROCESS))
 PACKAGE_JSON = "js/package.json"
 PACKAGE_LOCK = "js/package-lock.json"
 INIT = "python/src/digitnet/__init__.py"
-INDEX = "fixtures/index.json"
+INDEX = layout.index_path(FIXTURES).as_posix()
 BUNDLED = pin.BUNDLED  # the Python package's copies of published model.json files
 WEIGHTS_MODULE, weights_module = pin.WEIGHTS_MODULE, pin.weights_module  # `import { weights }`
 LICENSES = ("LICENSE", "python/LICENSE", "js/LICENSE")  # the packages ship copies of the root's
@@ -130,7 +132,7 @@ def check_pin(root: Path) -> str:
             "digitnet.weightsVersion)"
         )
     listed = entry.get("files", {}).get("model.json", {})
-    fixture = f"fixtures/weights/{version}/model.json"
+    fixture = layout.in_repository(version)
     problems = []
     if listed.get("sha256") != sha:
         problems.append(
@@ -158,7 +160,7 @@ def check_pin(root: Path) -> str:
             f"copy {fixture} there"
         )
     # The model card ships beside the model (the demo and metadata.card read it).
-    card = f"fixtures/weights/{version}/card.json"
+    card = layout.in_repository(version, layout.CARD)
     shipped_card = read_or_none(root / "js" / "card.json")
     if shipped_card is None or shipped_card != read_or_none(root / card):
         what = "missing" if shipped_card is None else "differs from " + card
@@ -244,7 +246,7 @@ def check_bundled(root: Path) -> str:
     listed = read_json(root, INDEX).get("weights", {})
     problems = []
     for version in versions:
-        rel, fixture = f"{BUNDLED}/{version}/model.json", f"fixtures/weights/{version}/model.json"
+        rel, fixture = f"{BUNDLED}/{version}/model.json", layout.in_repository(version)
         data = read_or_none(root / rel)
         if version not in listed:
             problems.append(f"{rel}: weights {version} are not published in {INDEX}")
@@ -271,9 +273,7 @@ def check_bundled(root: Path) -> str:
 
 def committed_files(root: Path) -> list[str]:
     version = js_pin(root)
-    files = [
-        f"fixtures/weights/{version}/{name}" for name in ("model.json", "parity.json", "card.json")
-    ]
+    files = [layout.in_repository(version, name) for name in layout.VERSION_FILES]
     files += [
         INDEX,
         PACKAGE_JSON,
@@ -333,7 +333,7 @@ def recomputed_figures(root: Path, versions: list[str], data_dir: str | None) ->
     """verify's full check of the versions compared, and the figures it recomputed from the test
     data their metadata names (never what a card or the index says), in basis points."""
     try:
-        got = verify.recomputed(root / "fixtures", versions, data_dir)
+        got = verify.recomputed(root / FIXTURES, versions, data_dir)
     except DigitnetError as e:
         raise CheckFailed(f"digitnet verify: {e}") from None
     return {
@@ -399,7 +399,7 @@ def listed_in_index(index: dict, path: str) -> bool:
     """Whether fixtures/weights/<version>/<name> is in the index (other published files are not
     listed there)."""
     parts = path.split("/")
-    if parts[:2] != ["fixtures", "weights"] or len(parts) != 4:
+    if parts[:2] != [layout.DEFAULT_DEST, layout.WEIGHTS] or len(parts) != 4:
         return True
     return parts[3] in index.get("weights", {}).get(parts[2], {}).get("files", {})
 
@@ -432,7 +432,7 @@ def check_published(root: Path) -> str:
     else:
         # No release yet: each listed or committed file, against the commit that first added it.
         listed = {
-            f"fixtures/weights/{version}/{name}"
+            layout.in_repository(version, name)
             for version, entry in index.get("weights", {}).items()
             for name in entry.get("files", {})
         }

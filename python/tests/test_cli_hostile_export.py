@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 from conftest import write_dataset
 
-from digitnet import checkpoint, cli, model
+from digitnet import checkpoint, cli, layout, model
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = layout.FIXTURES
 VERSION = "1.0.0"
 
 
@@ -98,7 +98,7 @@ def test_unreadable_index(dest, tmp_path, capsys, content, command):
 
 
 def parity() -> dict:
-    return json.loads((FIXTURES / "weights" / VERSION / "parity.json").read_text())
+    return json.loads((layout.version_file(FIXTURES, VERSION, layout.PARITY)).read_text())
 
 
 def without_cases() -> dict:
@@ -154,7 +154,7 @@ HUGE = "9" * 401
     ],
 )
 def test_model_with_a_401_digit_integer(dest, capsys, field):
-    path = dest / "weights" / VERSION / "model.json"
+    path = layout.version_file(dest, VERSION, layout.MODEL)
     text = path.read_text()
     key = field.split(":")[0]
     assert field in text or field.replace(": ", ":") in text, field

@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 from conftest import write_dataset
 
-from digitnet import cli, publish, reference, verify
+from digitnet import cli, layout, reference, verify
 from digitnet.errors import DigitnetError
 from digitnet.evaluate import DESCRIPTIONS
 from digitnet.storage import sha256
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = layout.FIXTURES
 
 
 @pytest.fixture
@@ -175,10 +175,10 @@ def test_model_file_size_budget(run_dir, tmp_path, capsys):
 def test_published_versions_verify_and_reach_recorded_accuracy(mnist):
     dest = FIXTURES
     assert verify.verify(dest)
-    index = publish.read_index(dest)
+    index = layout.read_index(dest)
 
     for version, entry in index["weights"].items():
-        m = reference.load_model(dest / "weights" / version / "model.json")
+        m = reference.load_model(layout.version_file(dest, version, layout.MODEL))
         x = mnist.test.images.reshape(-1, 784) / 255.0
         acc = float((m.predict(x).argmax(1) == mnist.test.labels).mean())
         assert acc == entry["int8Accuracy"] == m.metadata["int8Accuracy"]
@@ -216,7 +216,7 @@ def test_the_parity_schema_requires_logits_from_format_2_and_hidden_in_format_3(
 
 def forge_parity(dest: Path, version: str, edit) -> None:
     """Edit a version's parity file and its index entry's SHA-256 and size, as a forger would."""
-    path = dest / "weights" / version / "parity.json"
+    path = layout.version_file(dest, version, layout.PARITY)
     doc = json.loads(path.read_text())
     edit(doc)
     blob = json.dumps(doc).encode()
@@ -258,7 +258,7 @@ def test_published_files_follow_their_json_schemas():
     import jsonschema  # a test dependency (nox -s tests installs it)
 
     dest = FIXTURES
-    for version in publish.read_index(dest)["weights"]:
+    for version in layout.read_index(dest)["weights"]:
         for name in ("model", "parity"):
             schema = json.loads((dest / f"{name}.schema.json").read_text())
             doc = json.loads((dest / "weights" / version / f"{name}.json").read_text())
@@ -267,7 +267,7 @@ def test_published_files_follow_their_json_schemas():
 
 @pytest.mark.mnist
 def test_evaluate_works_on_a_model_json(mnist, capsys):
-    path = FIXTURES / "weights" / "1.0.0" / "model.json"
+    path = layout.version_file(FIXTURES, "1.0.0", layout.MODEL)
     assert cli.main(["evaluate", str(path)]) == 0
     out = capsys.readouterr().out
     recorded = reference.load_model(path).metadata

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import write_dataset
 
-from digitnet import cli, publish, verify
+from digitnet import cli, layout, publish, verify
 
 
 @pytest.fixture
@@ -109,7 +109,7 @@ def assert_before_or_after(dest: Path, before: dict[str, bytes], version: str) -
         assert {k: v for k, v in now.items() if k not in folder} == before
         assert sorted(folder) in (
             [],
-            [f"weights/{version}/{n}" for n in sorted(publish.VERSION_FILES)],
+            [f"weights/{version}/{n}" for n in sorted(layout.VERSION_FILES)],
         )
         return False
     assert published(dest) == sorted(["0.1.0", version])
@@ -117,7 +117,7 @@ def assert_before_or_after(dest: Path, before: dict[str, bytes], version: str) -
         k: v for k, v in before.items() if k != "index.json"
     }
     assert sorted(k for k in now if k.startswith(f"weights/{version}/")) == [
-        f"weights/{version}/{n}" for n in sorted(publish.VERSION_FILES)
+        f"weights/{version}/{n}" for n in sorted(layout.VERSION_FILES)
     ]
     return True
 

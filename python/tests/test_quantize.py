@@ -1,14 +1,13 @@
 import base64
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import dequantize
 
-from digitnet import export, model, quantize, reference
+from digitnet import export, layout, model, quantize, reference
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = layout.FIXTURES
 
 
 @pytest.mark.parametrize("per_channel", [True, False])
@@ -56,7 +55,7 @@ def test_json_round_trip_is_exact(per_channel):
 def test_published_weights_requantize_to_their_own_bytes():
     """export stores quantize()'s q and scales as they are: quantizing 1.0.0's own dequantized
     weights gives its model.json byte for byte (the published files never change)."""
-    raw = (FIXTURES / "weights" / "1.0.0" / "model.json").read_bytes()
+    raw = (layout.version_file(FIXTURES, "1.0.0", layout.MODEL)).read_bytes()
     doc = json.loads(raw)
     params = [(layer.weights, layer.bias) for layer in reference.load_model(doc).layers]
     per_channel = "scales" in doc["layers"][0]

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from conftest import publish_synthetic, write_dataset
 
-from digitnet import cli, data, verify
+from digitnet import cli, data, layout, verify
 from digitnet.errors import DigitnetError
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = layout.FIXTURES
 
 pytestmark = pytest.mark.mnist
 
@@ -161,7 +161,7 @@ def forge_everywhere(dest: Path, version: str, edit) -> None:
     """The same edit in model.json's metadata and the card, and the index's summary after them."""
     rewrite(dest, version, "model.json", lambda doc: edit(doc["metadata"]))
     rewrite(dest, version, "card.json", edit)
-    meta = json.loads((dest / "weights" / version / "model.json").read_text())["metadata"]
+    meta = json.loads((layout.version_file(dest, version, layout.MODEL)).read_text())["metadata"]
     index = index_of(dest)
     index["weights"][version].update({k: meta[k] for k in ("int8Accuracy", "createdAt")})
     save_index(dest, index)

@@ -24,14 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from digitnet import conformance, data, publish, reference
+from digitnet import conformance, data, layout, reference
 from digitnet.errors import DigitnetError
 from digitnet.preprocess import preprocess
 
 TOLERANCE = conformance.PROBABILITY_TOLERANCE  # exp()'s last bit is the platform's
 EXACT = conformance.EXACT  # logits and activations (same summation order), preprocessing
 FILES = ("model", "parity")
-BACKENDS = ("js", "wasm")  # the JS engine's two entries, every check run on each
 ROOT = Path(__file__).resolve().parents[2]  # the repository
 # fixtures/preprocess/'s case files, each checked whole: published ones never change, new cases
 # come in a new file (cases-2.json: ink "auto")
@@ -105,15 +104,16 @@ def judge(row: Row) -> Check:
 
 def run_js(
     fixtures: Path, versions: list[str], ds: data.Dataset, out: Path, mutant: str | None
-) -> dict[str, np.ndarray]:
-    """Run js/parity/outputs.mjs on every input; its manifest names each output's layout."""
+) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Run js/parity/outputs.mjs on every input; its manifest names each output's layout, and
+    the backends it ran (js/entries.mjs: the JS engine's entries, every check run on each)."""
     config = {
         "out": str(out),
         "images": str(Path(ds.source) / "t10k-images-idx3-ubyte"),
-        "cases": [str(fixtures / "preprocess" / name) for name in CASE_FILES],
+        "cases": [str(fixtures / layout.PREPROCESS / name) for name in CASE_FILES],
         "mutant": mutant,
         "versions": [
-            {"version": v, **{n: str(fixtures / "weights" / v / f"{n}.json") for n in FILES}}
+            {"version": v, **{n: str(layout.version_file(fixtures, v, f"{n}.json")) for n in FILES}}
             for v in versions
         ],
     }
@@ -128,11 +128,12 @@ def run_js(
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise DigitnetError(f"the JS side failed: {proc.stderr.strip()[-500:]}")
-    manifest = json.loads((out / "manifest.json").read_text())["outputs"]
-    return {
+    manifest = json.loads((out / "manifest.json").read_text())
+    outputs = {
         key: np.fromfile(out / o["file"], dtype="<f8").reshape(o["rows"], o["width"])
-        for key, o in manifest.items()
+        for key, o in manifest["outputs"].items()
     }
+    return outputs, manifest["backends"]
 
 
 def nan_rows(rows: list, width: int) -> np.ndarray:
@@ -140,7 +141,9 @@ def nan_rows(rows: list, width: int) -> np.ndarray:
     return np.array([r if r is not None else np.full(width, np.nan) for r in rows], dtype=float)
 
 
-def preprocessing_rows(cases: list[dict], twin: np.ndarray, js: dict) -> list[Row]:
+def preprocessing_rows(
+    cases: list[dict], twin: np.ndarray, js: dict, backends: list[str]
+) -> list[Row]:
     """Preprocessing does not depend on the weights: checked once per backend, and the Python
     twin (`twin`: its output for each case) once."""
     names = [f"case {k} ({c['description']})" for k, c in enumerate(cases)]
@@ -149,7 +152,7 @@ def preprocessing_rows(cases: list[dict], twin: np.ndarray, js: dict) -> list[Ro
         Row(
             "-", b, "preprocess cases: JS vs fixture", js[f"{b}/preprocess"], expected, names, EXACT
         )
-        for b in BACKENDS
+        for b in backends
     ]
     return rows + [
         Row("-", "-", "preprocess cases: Python twin vs fixture", twin, expected, names, EXACT)
@@ -178,9 +181,8 @@ class Expected:
 
 def expected_for(version: str, fixtures: Path, ds: data.Dataset, cases, twin) -> Expected:
     """`twin`: the Python preprocessing of each case, computed once for every version."""
-    folder = fixtures / "weights" / version
-    model = reference.load_model(folder / "model.json")
-    parity = json.loads((folder / "parity.json").read_text())["cases"]
+    model = reference.load_model(layout.version_file(fixtures, version, layout.MODEL))
+    parity = json.loads(layout.version_file(fixtures, version, layout.PARITY).read_text())["cases"]
     drawn = np.full((len(cases), 10), np.nan)
     inked = ~np.isnan(twin).all(axis=1)
     drawn[inked] = model.predict(twin[inked])
@@ -320,19 +322,18 @@ def read_cases(folder: Path) -> list[dict]:
 
 def rows_for(fixtures: Path, mutant: str | None) -> list[Row]:
     """Every row of the table; a fixtures folder with nothing to check is an error, not a pass."""
-    index = publish.read_index(fixtures)
-    versions = sorted(index["weights"])
+    versions = layout.versions(fixtures)
     if not versions:
-        raise DigitnetError(f"{fixtures / publish.INDEX}: no published versions to check")
-    cases = read_cases(fixtures / "preprocess")
+        raise DigitnetError(f"{layout.index_path(fixtures)}: no published versions to check")
+    cases = read_cases(fixtures / layout.PREPROCESS)
     ds = data.load()
     with tempfile.TemporaryDirectory() as tmp:
-        js = run_js(fixtures, versions, ds, Path(tmp), mutant)
+        js, backends = run_js(fixtures, versions, ds, Path(tmp), mutant)
     twin = nan_rows([drawing_input(c) for c in cases], 784)
-    rows = preprocessing_rows(cases, twin, js)
+    rows = preprocessing_rows(cases, twin, js, backends)
     for version in versions:
         ref = expected_for(version, fixtures, ds, cases, twin)
-        for backend in BACKENDS:
+        for backend in backends:
             rows += version_rows(ref, backend, js)
         rows += same_bits_rows(ref, js)
     return rows
@@ -381,7 +382,7 @@ def table(checks: list[Check]) -> str:
     )
 
 
-def run(fixtures: Path = ROOT / "fixtures", mutant: str | None = None, out=sys.stdout) -> bool:
+def run(fixtures: Path = layout.FIXTURES, mutant: str | None = None, out=sys.stdout) -> bool:
     """Judge every row and print the table; True when everything agrees."""
     started = time.perf_counter()
     checks = [judge(row) for row in rows_for(fixtures, mutant)]
@@ -428,7 +429,7 @@ def check_mutant(name: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m digitnet.parity", description=__doc__)
-    p.add_argument("--fixtures", type=Path, default=ROOT / "fixtures")
+    p.add_argument("--fixtures", type=Path, default=layout.FIXTURES)
     p.add_argument("--mutant", help="run a deliberately broken JS engine (js/parity/mutants.mjs)")
     args = p.parse_args(argv)
     try:

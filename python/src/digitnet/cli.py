@@ -15,6 +15,7 @@ from . import (
     conformance,
     data,
     export,
+    layout,
     model,
     predict,
     publish,
@@ -172,7 +173,7 @@ def cmd_export(args) -> None:
         dest=Path(args.dest),
         bits=bits,
     )
-    size = (folder / "model.json").stat().st_size
+    size = (folder / layout.MODEL).stat().st_size
     print(f"published {args.version} in {folder}")
     widths = ",".join(map(str, bits))
     print(
@@ -197,7 +198,7 @@ def trained_widths(meta: dict, run: Path) -> tuple[int, ...]:
 
 
 def cmd_verify(args) -> None:
-    index = Path(args.dest) / publish.INDEX
+    index = layout.index_path(Path(args.dest))
     if storage.kind(index) is None:  # run outside a checkout: say where it looked
         raise DigitnetError(
             f"{index.resolve()}: not found; verify checks a fixtures folder (`fixtures/` of a "
@@ -275,7 +276,7 @@ def add_export(sub, data_help: str) -> None:
     x = sub.add_parser("export", help="quantize a run and publish a new weights version")
     x.add_argument("run_dir", help="the run folder `digitnet train` wrote (checkpoint, metrics)")
     x.add_argument("--version", required=True, help="new semver version X.Y.Z")
-    x.add_argument("--dest", default="fixtures", help="fixtures folder (default fixtures)")
+    x.add_argument("--dest", default=layout.DEFAULT_DEST, help="fixtures folder (default fixtures)")
     q = x.add_mutually_exclusive_group()
     q.add_argument(
         "--per-layer",
@@ -330,7 +331,7 @@ def add_verify(sub) -> None:
     v = sub.add_parser("verify", help="check every published weights version")
     v.add_argument(
         "--dest",
-        default="fixtures",
+        default=layout.DEFAULT_DEST,
         help="the fixtures folder to check, with index.json (default: fixtures, as in a checkout)",
     )
     v.add_argument(

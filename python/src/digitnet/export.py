@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import card, conformance, evaluate, publish, quantize, reference, runs
+from . import card, conformance, evaluate, layout, publish, quantize, reference, runs
 from .data import Dataset, Split
 from .errors import DigitnetError
 
@@ -149,9 +149,9 @@ def export(
             f"{MAX_MODEL_BYTES:,}-byte budget (try --per-layer)"
         )
     files = {
-        "model.json": model_bytes,
-        "parity.json": dumps(parity_document(reference.load_model(doc), data)),
-        publish.CARD: card_file(version, metadata, run_meta, len(model_bytes)),
+        layout.MODEL: model_bytes,
+        layout.PARITY: dumps(parity_document(reference.load_model(doc), data)),
+        layout.CARD: card_file(version, metadata, run_meta, len(model_bytes)),
     }
     return publish.publish(dest, version, files, metadata), metadata
 
@@ -169,7 +169,7 @@ def model_metadata(
         "dataSha256": run_meta["dataSha256"],
         "command": command,
         "createdAt": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "card": publish.CARD,
+        "card": layout.CARD,
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from importlib import resources
 
+from . import layout
 from .errors import DigitnetError
 from .reference import Model, is_version, load_model
 
@@ -30,7 +31,7 @@ def bundled_versions() -> list[str]:
     found = [
         entry.name
         for entry in folder.iterdir()
-        if is_version(entry.name) and (entry / "model.json").is_file()
+        if is_version(entry.name) and (entry / layout.MODEL).is_file()
     ]
     return sorted(found, key=_key)
 
@@ -50,5 +51,5 @@ def pretrained(version: str | None = None) -> Model:
             f"digitnet.pretrained: weights {version!r} are not bundled; this package bundles "
             f"{', '.join(versions)} (load any other published version with digitnet.load_model)"
         )
-    data = (_weights() / version / "model.json").read_bytes()
+    data = (_weights() / version / layout.MODEL).read_bytes()
     return load_model(data)

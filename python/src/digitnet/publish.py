@@ -26,36 +26,22 @@ import tempfile
 import threading
 from pathlib import Path
 
-from . import reference
+from . import layout, reference
 from .errors import DigitnetError
+from .layout import INDEX, VERSION_FILES, read_index
 from .storage import (
     MAX_RECORD_BYTES,
     describe,
     fsync_folder,
     kind,
-    read_json_object,
     read_regular,
     sha256,
     umask,
     write_atomic,
 )
 
-INDEX = "index.json"
-CARD = "card.json"
-VERSION_FILES = ("model.json", "parity.json", CARD)  # every version has exactly these
 SUMMARY = ("createdAt", "floatAccuracy", "int8Accuracy", "quantization")  # index = metadata
 LOCK = ".export.lock"  # beside index.json; flock'd, never deleted (deleting races a waiter)
-
-
-def read_index(dest: Path) -> dict:
-    """The index (an empty one if there is none yet), or a DigitnetError saying what is wrong."""
-    path = dest / INDEX
-    if not os.path.lexists(path):  # a dangling link or a loop is read, and refused, below
-        return {"format": "digitnet-index", "formatVersion": 1, "weights": {}}
-    index = read_json_object(path)
-    if not isinstance(index.get("weights"), dict):
-        raise DigitnetError(f"{path}: weights: expected an object of versions")
-    return index
 
 
 def summary_of(metadata: dict) -> dict:
@@ -124,7 +110,7 @@ def prepare(dest: Path, version: str) -> tuple[list[str], bool]:
 
 
 def refuse_published(dest: Path, index: dict, version: str) -> None:
-    target = dest / "weights" / version
+    target = layout.version_dir(dest, version)
     if version in index["weights"] or target.exists():
         raise DigitnetError(
             f"{target}: version {version} is already published and never changes; "
@@ -139,7 +125,7 @@ def recover(dest: Path, index: dict) -> list[str]:
         expect_left(path, stat.S_ISREG, "a temporary index file")
         path.unlink()
         notes.append(f"removed {path}: a temporary index left by an interrupted export")
-    weights = dest / "weights"
+    weights = layout.weights_dir(dest)
     if kind(weights) != "a folder":
         return notes
     for path in sorted(weights.glob(".*.tmp-*")):
@@ -161,7 +147,7 @@ def recover(dest: Path, index: dict) -> list[str]:
         index["weights"][folder.name] = entry_of(folder)
         notes.append(f"indexed {folder.name}: an interrupted export had written it whole")
     if unindexed:
-        write_atomic(dest / INDEX, dump_index(index))
+        write_atomic(layout.index_path(dest), dump_index(index))
     return notes
 
 
@@ -184,7 +170,7 @@ def entry_of(folder: Path) -> dict:
             f"{folder}: not in {INDEX} and not a whole version (holds {names}); "
             "move it away or remove it"
         )
-    model = reference.load_model(folder / "model.json")
+    model = reference.load_model(folder / layout.MODEL)
     if model.version != folder.name:
         raise DigitnetError(f"{folder / 'model.json'}: version {model.version!r}, not the folder's")
     files = {n: read_regular(folder / n, MAX_RECORD_BYTES) for n in VERSION_FILES}
@@ -208,11 +194,11 @@ def publish(dest: Path, version: str, files: dict[str, bytes], metadata: dict) -
         index = read_index(dest)
         recover(dest, index)
         refuse_published(dest, index, version)  # so a folder at `target` below is ours
-        target = dest / "weights" / version
+        target = layout.version_dir(dest, version)
         try:
             stage(dest, version, files)
             index["weights"][version] = entry(files, metadata)
-            write_atomic(dest / INDEX, dump_index(index))
+            write_atomic(layout.index_path(dest), dump_index(index))
         except BaseException:
             if target.exists() and version not in read_index(dest)["weights"]:
                 unpublish(target)  # renamed into place but not committed: undo
@@ -222,7 +208,7 @@ def publish(dest: Path, version: str, files: dict[str, bytes], metadata: dict) -
 
 def stage(dest: Path, version: str, files: dict[str, bytes]) -> Path:
     """Write the files into a hidden staging folder and rename it into place."""
-    weights = dest / "weights"
+    weights = layout.weights_dir(dest)
     try:
         weights.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=weights, prefix=f".{version}.tmp-"))

@@ -19,13 +19,14 @@ from pathlib import Path
 import numpy as np
 
 from . import card as model_card
-from . import conformance, data, reference
+from . import conformance, data, layout, reference
 from .conformance import PARITY_FORMAT
 from .conformance import PARITY_FORMAT_VERSIONS as PARITY_VERSIONS
 from .errors import DigitnetError
 from .evaluate import measured
-from .publish import CARD, INDEX, SUMMARY, read_index
-from .publish import VERSION_FILES as FILES
+from .layout import CARD, INDEX, read_index
+from .layout import VERSION_FILES as FILES
+from .publish import SUMMARY
 from .storage import MAX_RECORD_BYTES, read_json_object, read_regular, sha256
 from .validate import canonical_base64
 
@@ -56,7 +57,7 @@ def recomputed(
     checked = checked or verify_all_files(dest)
     unknown = [v for v in versions if v not in checked]
     if unknown:
-        raise DigitnetError(f"{dest / INDEX}: no weights version {', '.join(unknown)}")
+        raise DigitnetError(f"{layout.index_path(dest)}: no weights version {', '.join(unknown)}")
     found: dict[tuple, data.Split] = {}  # one load per data set the versions name
     tests = {v: find_test_data(checked[v][0], dest, data_dir, found) for v in versions}
     return {v: check_metrics(dest, checked[v][0], tests[v], checked[v][1]) for v in versions}
@@ -70,16 +71,16 @@ def verify_all_files(dest: Path) -> dict[str, tuple[reference.Model, bool, str]]
 
 def published_versions(dest: Path, index: dict) -> list[str]:
     """The index's versions, which must match the version folders one for one."""
-    where = dest / INDEX
+    where = layout.index_path(dest)
     versions = sorted(index["weights"])
     if not versions:
         raise DigitnetError(f"{where}: no published versions")
     for v in versions:
         if not reference.is_version(v):
             raise DigitnetError(f"{where}: version key {v!r} is not an ASCII X.Y.Z version")
-        if not (dest / "weights" / v).is_dir():
-            raise DigitnetError(f"{dest / 'weights' / v}: missing (listed in {INDEX})")
-    for entry in sorted((dest / "weights").iterdir()):
+        if not layout.version_dir(dest, v).is_dir():
+            raise DigitnetError(f"{layout.version_dir(dest, v)}: missing (listed in {INDEX})")
+    for entry in sorted(layout.weights_dir(dest).iterdir()):
         if entry.name.startswith(".") and ".tmp-" in entry.name:
             raise DigitnetError(
                 f"{entry}: staging leftover of an interrupted export; remove it "
@@ -93,14 +94,14 @@ def published_versions(dest: Path, index: dict) -> list[str]:
 def verify_files(dest: Path, version: str, entry) -> tuple[reference.Model, bool, str]:
     """Everything but the figures: the files, the loader, parity and the records. Returns the
     model, whether it must record the robustness suite (from parity format 2 on), its line."""
-    folder = dest / "weights" / version
+    folder = layout.version_dir(dest, version)
     check_files(folder, version, entry)
-    model = reference.load_model(folder / "model.json")
+    model = reference.load_model(folder / layout.MODEL)
     if model.version != version:
         raise DigitnetError(
             f"{folder / 'model.json'}: version {model.version!r}, expected {version!r}"
         )
-    parity_version, cases = check_parity(model, folder / "parity.json")
+    parity_version, cases = check_parity(model, folder / layout.PARITY)
     check_records(folder, model, entry)
     exact = ("", "", "logits exact, ", "hidden activations and logits exact, ")[parity_version]
     return (
@@ -232,7 +233,7 @@ def find_test_data(
     model: reference.Model, dest: Path, data_dir: str | None, found: dict
 ) -> data.Split:
     """The test split that the version's metadata.dataSha256 names, loaded once per data set."""
-    want = named_test_data(model, dest / "weights" / model.version / "model.json")
+    want = named_test_data(model, layout.version_file(dest, model.version))
     key = (data_dir, tuple(sorted(want.items())))
     if key not in found:
         found[key] = test_data(want, data_dir, model.version)
