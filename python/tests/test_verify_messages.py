@@ -4,15 +4,18 @@ mutation tests (nox -s mutants) run against verify.py, beside test_verify.py's f
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from conftest import publish_synthetic, write_dataset
 
-from digitnet import verify
+from digitnet import data, verify
 from digitnet.errors import DigitnetError
 
 V = "0.1.0"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+ORIGINAL = data.cache_dir()  # the verified MNIST cache, before a test moves XDG_CACHE_HOME
 
 
 @pytest.fixture
@@ -283,3 +286,83 @@ def test_records(fx):
         f"index.json: weights['{V}'].quantization is 'per-channel', model.json's metadata "
         "says 'per-layer'"
     )
+
+
+@pytest.mark.parametrize(
+    "pixels", [None, 784, "AAAA", "!" + "A" * 1044, "A" * 1044 + "=", "A" * 1043 + "B="]
+)
+def test_parity_pixels_must_be_canonical_base64_of_784_bytes(fx, pixels):
+    dest, _ = fx
+    bad = doc(dest, "parity.json")
+    bad["cases"][5] = 7 if pixels is None else {**bad["cases"][5], "pixels": pixels}
+    put(dest, "parity.json", bad)
+    path = dest / "weights" / V / "parity.json"
+    assert message(dest) == f"{path}: cases[5].pixels: expected canonical base64 of 784 bytes"
+
+
+def test_a_card_without_its_intended_use_names_the_card(fx):
+    dest, _ = fx
+    card = doc(dest, "card.json")
+    put(dest, "card.json", {**card, "intendedUse": " "})
+    path = dest / "weights" / V / "card.json"
+    assert message(dest) == f"{path}: intendedUse: expected a non-empty text"
+
+
+def test_from_parity_format_2_the_suite_must_be_recorded(fx):
+    """A version with a format 2 or 3 parity file records the robustness suite: one whose
+    metadata and card dropped it is refused (the suite cannot be left out to hide it)."""
+    dest, data_dir = fx
+    for name in ("model.json", "card.json"):
+        d = doc(dest, name)
+        del (d.get("metadata") or d)["robustness"]
+        put(dest, name, d)
+    assert message(dest, data_dir).startswith(
+        f"{dest / 'weights' / V / 'model.json'}: metadata.robustness is null, the model gives {{"
+    )
+
+
+def test_each_version_gets_the_test_data_it_names(fx, tmp_path):
+    """Two versions measured on different data: --data holds the first's, so the second fails
+    (the data found for one version is not reused for another that names other files)."""
+    dest, data_dir = fx
+    other = write_dataset(tmp_path / "other", n_test=40, seed=4)
+    publish_synthetic(dest, other, version="0.2.0")
+    got = message(dest, data_dir)
+    assert got.startswith("0.2.0: cannot recompute its recorded figures") and str(data_dir) in got
+    assert verify.verify(dest, None, files_only=True)[-1] == verify.FILES_ONLY
+
+
+def test_only_the_file_that_differs_is_named(fx, tmp_path):
+    dest, data_dir = fx
+    other = Path(shutil.copytree(data_dir, tmp_path / "relabelled"))
+    labels = bytearray((other / "t10k-labels-idx1-ubyte").read_bytes())
+    labels[-1] = (labels[-1] + 1) % 10
+    (other / "t10k-labels-idx1-ubyte").write_bytes(bytes(labels))
+    got = message(dest, str(other))
+    digest = hashlib.sha256(bytes(labels)).hexdigest()
+    assert f"): --data {other}: t10k-labels-idx1-ubyte is {digest}; run " in got
+
+
+@pytest.mark.mnist
+def test_mnist_from_the_cache_and_a_corrupted_cache(mnist, tmp_path, monkeypatch):
+    """1.0.0 alone (the shifts, not the suite: seconds) against MNIST from the cache; then the
+    same with a cache whose test labels were altered: named, and how to refetch."""
+    dest = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES / "weights" / "1.0.0", dest / "weights" / "1.0.0")
+    index = json.loads((FIXTURES / "index.json").read_text())
+    index["weights"] = {"1.0.0": index["weights"]["1.0.0"]}
+    (dest / "index.json").write_text(json.dumps(index))
+    (line,) = verify.verify(dest)
+    assert line.startswith("1.0.0: ") and line.endswith("recorded metrics recomputed")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    copy = data.cache_dir()
+    copy.mkdir(parents=True)
+    for name in data.MNIST_SHA256:
+        (copy / name).symlink_to(ORIGINAL / name)
+    (copy / "t10k-labels-idx1-ubyte").unlink()
+    labels = bytearray((ORIGINAL / "t10k-labels-idx1-ubyte").read_bytes())
+    labels[8] = (labels[8] + 1) % 10
+    (copy / "t10k-labels-idx1-ubyte").write_bytes(bytes(labels))
+    got = message(dest)
+    assert f"{copy / 't10k-labels-idx1-ubyte'}: SHA-256 mismatch in the cache (" in got
