@@ -11,11 +11,12 @@ import re
 import shutil
 from pathlib import Path
 
-import parity_check as parity
 import pytest
 from conftest import publish_synthetic, write_dataset
+from digitnet_tools.parity import parity_check as parity
 
 ROOT = Path(__file__).resolve().parents[2]
+BACKENDS = re.findall(r"backend: '(\w+)'", (ROOT / "js/entries.mjs").read_text())  # the table
 
 
 def small_fixtures(root: Path, last_bias=None) -> tuple[Path, Path]:
@@ -47,7 +48,7 @@ def row(text: str, backend: str, what: str) -> str:
 def test_the_real_engine_passes(small):
     ok, text = run(small)
     assert ok and text.splitlines()[-1].startswith("PARITY OK: 23 checks"), text
-    for backend in parity.BACKENDS:
+    for backend in BACKENDS:
         assert row(text, backend, "MNIST logits: JS vs reference").split()[-4:] == [
             "0", "40/40", "all", "identical"
         ]  # fmt: skip
@@ -67,7 +68,7 @@ def test_the_real_engine_passes(small):
 def test_a_broken_engine_fails(small, mutant, what):
     ok, text = run(small, mutant)
     assert not ok and "PARITY FAILED" in text.splitlines()[-1]
-    for backend in parity.BACKENDS:
+    for backend in BACKENDS:
         assert row(text, backend, what).endswith("<-- FAILED")
 
 
@@ -94,7 +95,7 @@ def test_one_stored_logit_one_ulp_off_fails(small):
     rewrite_parity(small, edit)
     ok, text = run(small)
     assert not ok
-    for backend in parity.BACKENDS:
+    for backend in BACKENDS:
         line = row(text, backend, "parity.json logits: JS vs stored")
         assert "digit #7: |d|=6.94e-18" in line and line.endswith("<-- FAILED")
 
@@ -111,7 +112,7 @@ def test_a_stored_row_with_another_top_digit_fails(tmp_path, monkeypatch):
     rewrite_parity(fixtures, edit)
     ok, text = run(fixtures)
     assert not ok
-    for backend in parity.BACKENDS:
+    for backend in BACKENDS:
         line = row(text, backend, "parity.json probabilities: JS vs stored")
         assert "39/40" in line and line.endswith("<-- FAILED")
 

@@ -3,13 +3,13 @@
     python tools/mutants/python.py [--max-children N] [MODULE ...]
 
 mutmut 3 mutates functions in place behind a trampoline and names each module by its path, so
-the modules are staged at their import names (digitnet/verify.py, parity_check.py) in
-artifacts/mutants/python/, beside a copy of the repository's layout (python/tests, fixtures, js,
-tools) that the tests find as they do in a checkout (Path(__file__).parents[2]). The mutated
-copies are the only ones importable there: tools/parity/parity_check.py is left out of the
-staged tools/, so `import parity_check` finds the mutated module. Each mutant runs only the tests
-that reached its function (mutmut records which, over MODULES' tests), fastest first.
-Writes artifacts/mutants/python.json: every mutant's name, status and diff.
+the modules are staged at their import names (digitnet/verify.py, and tools/ as
+digitnet_tools/, as nox installs it) in artifacts/mutants/python/, beside a copy of the
+repository's layout (python/tests, fixtures, js, tools) that the tests find as they do in a
+checkout (Path(__file__).parents[2]); the mutated copies come first on the import path. Each
+mutant runs only the tests that reached its function (mutmut records which, over every
+module's tests in MODULES), fastest first. Writes artifacts/mutants/python.json: every
+mutant's name, status and diff.
 """
 
 from __future__ import annotations
@@ -33,23 +33,29 @@ MODULES = {
         f"{PACKAGE}/verify.py",
         ("test_verify.py", "test_verify_messages.py"),
     ),
-    "digitnet/publish.py": (f"{PACKAGE}/publish.py", ("test_publish.py", "test_storage.py")),
+    "digitnet/publish.py": (
+        f"{PACKAGE}/publish.py",
+        ("test_publish.py", "test_storage.py", "test_cli_hostile_export.py"),
+    ),
     "digitnet/storage.py": (f"{PACKAGE}/storage.py", ("test_storage.py", "test_publish.py")),
     "digitnet/quantize.py": (f"{PACKAGE}/quantize.py", ("test_quantize.py",)),
     "digitnet/reference.py": (f"{PACKAGE}/reference.py", ("test_reference.py",)),
-    "digitnet/validate.py": (f"{PACKAGE}/validate.py", ("test_reference.py",)),
+    "digitnet/validate.py": (
+        f"{PACKAGE}/validate.py",
+        ("test_reference.py", "test_conformance.py"),
+    ),
     "digitnet/engine.py": (f"{PACKAGE}/engine.py", ("test_reference.py",)),
     "digitnet/conformance.py": (
         f"{PACKAGE}/conformance.py",
         ("test_verify_messages.py", "test_parity_synthetic.py"),
     ),
-    "parity_check.py": (
+    "digitnet_tools/parity/parity_check.py": (
         "tools/parity/parity_check.py",
         ("test_parity.py", "test_parity_synthetic.py"),
     ),
 }
-# Tests left out of the run. The entry point looks for tools/parity/parity_check.py three
-# folders above the package, which the stage moves (the harness is imported instead). The others
+# Tests left out of the run. The entry point runs the harness of a checkout, which the stage's
+# layout is not (the harness is imported instead). The others
 # are minutes each (strace killing real exports at every system call; all 10,000 MNIST digits
 # through node, per engine and per broken engine): what they reach, faster tests reach too
 # (test_parity_synthetic.py, test_publish.py's race and durability tests).
@@ -67,7 +73,7 @@ DESELECT = (
     "test_verify.py::test_an_edited_confusion_cell_alone",
 )
 COPIED = ("python/tests", "fixtures", "js", "tools")  # the checkout the tests look around in
-SKIP = shutil.ignore_patterns("__pycache__", "node_modules", ".nox", "mutants", "parity_check.py")
+SKIP = shutil.ignore_patterns("__pycache__", "node_modules", ".nox", "mutants")
 
 
 def config(modules: list[str], tests: list[str]) -> str:
@@ -77,7 +83,7 @@ def config(modules: list[str], tests: list[str]) -> str:
     return "\n".join(
         [
             "[tool.mutmut]",
-            f"source_paths = {toml(['digitnet', 'parity_check.py'])}",
+            f"source_paths = {toml(['digitnet', 'digitnet_tools'])}",
             f"only_mutate = {toml(modules)}",
             f"also_copy = {toml(COPIED)}",
             f"pytest_add_cli_args_test_selection = {toml(tests)}",
@@ -94,14 +100,17 @@ def config(modules: list[str], tests: list[str]) -> str:
 def stage(modules: list[str]) -> None:
     """Copy what the tests need into the stage (mutmut keeps its results beside it, in
     mutants/, and retests only functions that changed)."""
-    for old in ("digitnet", *COPIED):  # what the repository no longer has must not linger
+    for old in ("digitnet", "digitnet_tools", *COPIED):  # nothing the repository lost lingers
         shutil.rmtree(STAGE / old, ignore_errors=True)
     STAGE.mkdir(parents=True, exist_ok=True)
     shutil.copytree(ROOT / PACKAGE, STAGE / "digitnet", ignore=SKIP)
-    shutil.copyfile(ROOT / MODULES["parity_check.py"][0], STAGE / "parity_check.py")
+    tools = shutil.ignore_patterns("__pycache__", "node_modules", "mutants", "*.json", "*.mjs")
+    shutil.copytree(ROOT / "tools", STAGE / "digitnet_tools", ignore=tools)
     for rel in COPIED:
         shutil.copytree(ROOT / rel, STAGE / rel, ignore=SKIP)
-    named = sorted({t for m in modules for t in MODULES[m][1]})
+    # Every module's tests, whichever modules are mutated: mutmut keeps its results between runs
+    # only while the test selection stays the same (a partial run then adds to a full one).
+    named = sorted({t for _, tests in MODULES.values() for t in tests})
     tests = [f"python/tests/{t}" for t in named if (ROOT / "python/tests" / t).is_file()]
     (STAGE / "pyproject.toml").write_text(config(modules, tests))
 
