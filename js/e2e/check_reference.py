@@ -4,8 +4,8 @@ Reads artifacts/e2e/BROWSER/results.json (written by draw.test.mjs): for each dr
 RGBA as the page held it, the page's preprocessed input, hidden activations, logits, probabilities
 and the digit it showed. Each quantity is a parity row (digitnet.parity.Row: the page's rows against
 Python's), judged and printed as `nox -s parity` does: the input, activations and logits must equal
-Python's exactly, the probabilities agree within 1e-12 (exp may differ in the last bit), and the
-page must show the digit Python picks.
+Python's exactly, the probabilities agree within the conformance tolerance (exp may differ in the
+last bit), and the page must show the digit Python picks.
 
     python js/e2e/check_reference.py artifacts/e2e/BROWSER/results.json
 

@@ -20,6 +20,7 @@ import {
   settled,
   startServer,
 } from './demo-page.mjs';
+import { TOLERANCE } from '../parity/replay.mjs';
 import { ROOT } from './server.mjs';
 import { DRAWINGS } from './strokes.mjs';
 import { argmax } from '../test/helpers.js';
@@ -122,7 +123,7 @@ function record(name, expected, { views, ...s }) {
   assert.equal(s.input.length, 784, `${name}: input length`);
   assert.equal(s.probs.length, 10, `${name}: probabilities length`);
   const sum = s.probs.reduce((a, b) => a + b, 0);
-  assert.ok(Math.abs(sum - 1) < 1e-12, `${name}: probabilities sum to ${sum}`);
+  assert.ok(Math.abs(sum - 1) < TOLERANCE, `${name}: probabilities sum to ${sum}`);
   const pct = percent(s.probs[s.prediction]);
   assert.equal(s.status, `Prediction: ${s.prediction} (${pct})`, `${name}: aria-live text`);
   assert.equal(s.guess, String(s.prediction), `${name}: the large guess`);
@@ -160,7 +161,7 @@ test('percent tells probabilities apart from 0 %, 100 % and each other', () => {
     [0.987654, '98.8 %'],
     [1, '100 %'],
     [0, '0 %'],
-    [1 - 1e-12, '> 99.999999 %'],
+    [1 - TOLERANCE, '> 99.999999 %'],
     [1.2e-11, '1.2e-9 %'],
   ];
   for (const [p, text] of cases) assert.equal(percent(p), text, `percent(${p})`);

@@ -83,8 +83,8 @@ export const MUTANTS = {
   },
   // The order the core summed in before it followed the reference's: each pass's terms (eight
   // then, four now) summed, then added to z. Probabilities move by about 4e-15, inside their
-  // 1e-12 tolerance: only the exact logits and activations checks see it. The kernel's version
-  // of the same drift: its terms added in reverse order, last input first.
+  // tolerance (replay.mjs): only the exact logits and activations checks see it. The kernel's
+  // version of the same drift: its terms added in reverse order, last input first.
   'eight-terms-summed-first': {
     js: [
       {

@@ -14,6 +14,7 @@ from test_preprocess_cases import generator
 
 from digitnet import preprocess
 from digitnet import preprocessing as pre
+from digitnet.conformance import PROBABILITY_TOLERANCE as TOL
 from digitnet.errors import DigitnetError
 
 drawings = generator()  # tools/fixtures/drawings.py, the fixture generator
@@ -183,8 +184,8 @@ def test_area_resampling_conserves_ink():
         tw, th = pre.scaled_size(w, h)
         out = drawings.resample(box, tw, th)
         area = (w / tw) * (h / th)  # a destination pixel's area in source pixels
-        assert out.sum() * area == pytest.approx(box.sum(), rel=1e-12, abs=1e-12)
-        assert out.min() >= 0 and out.max() <= 1 + 1e-12
+        assert out.sum() * area == pytest.approx(box.sum(), rel=TOL, abs=TOL)
+        assert out.min() >= 0 and out.max() <= 1 + TOL
 
 
 def test_bounding_box_threshold_and_faint_ink():
@@ -229,7 +230,7 @@ def test_centre_of_mass_ends_within_half_a_pixel_of_14():
         x0, y0, w, h = steps.box
         ink = pre.ink_of(pre.check(rgba, width, height, "alpha"), "alpha")
         placed = np.minimum(drawings.resample(ink[y0 : y0 + h, x0 : x0 + w], *steps.size) * 1.25, 1)
-        if not math.isclose(img.sum(), placed.sum(), rel_tol=1e-12):
+        if not math.isclose(img.sum(), placed.sum(), rel_tol=TOL):
             continue  # ink left the frame: the property does not apply
         mass = img.sum()
         cx = (img.sum(axis=0) * np.arange(28)).sum() / mass
@@ -350,7 +351,7 @@ def test_twin_reproduces_every_fixture_case(fixture):
         diff = float(np.abs(out - np.asarray(c["expected"], dtype=np.float64)).max())
         if diff > worst:
             worst, worst_case = diff, c["description"]
-    assert worst <= 1e-12, f"worst case {worst_case!r}: max abs difference {worst}"
+    assert worst <= TOL, f"worst case {worst_case!r}: max abs difference {worst}"
 
 
 def test_fixture_half_cases_really_are_halves(fixture):

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import digitnet
+from digitnet.conformance import PROBABILITY_TOLERANCE as TOL
 from digitnet.errors import DigitnetError
 from digitnet.pretrained import bundled_versions
 
@@ -45,7 +46,7 @@ def test_bundled_model_reproduces_its_parity_file(version: str):
     want = np.array([c["probabilities"] for c in cases])
     out = model.forward(x)
     assert (out["probs"].argmax(1) == want.argmax(1)).all()
-    assert np.abs(out["probs"] - want).max() <= 1e-12
+    assert np.abs(out["probs"] - want).max() <= TOL
     if "logits" in cases[0]:
         assert out["logits"].tolist() == [c["logits"] for c in cases]
 

@@ -6,6 +6,7 @@ import pytest
 from conftest import dequantize
 
 from digitnet import export, layout, model, quantize, reference
+from digitnet.conformance import PROBABILITY_TOLERANCE as TOL
 
 FIXTURES = layout.FIXTURES
 
@@ -49,7 +50,7 @@ def test_json_round_trip_is_exact(per_channel):
         assert layer.bias.tolist() == spec["bias"]  # biases are never rounded on the way
         assert np.allclose(layer.bias, b, rtol=1e-7, atol=0)  # ... and keep float32 precision
         step = np.array(spec["scales"] if per_channel else [spec["scale"]])
-        assert (np.abs(layer.weights - w) <= step / 2 + 1e-12).all()
+        assert (np.abs(layer.weights - w) <= step / 2 + TOL).all()
 
 
 def test_published_weights_requantize_to_their_own_bytes():

@@ -731,8 +731,8 @@ def test_python_smoke_passes_and_fires(tmp_path: Path):
     with pytest.raises(SmokeFailed, match=r"cases\[0\] .*probabilities differ by 1e-09"):
         smoke(tmp_path / "b", off)
 
-    # Conformance levels (FORMAT.md): probabilities within 1e-12, so one ulp off passes (exp's
-    # last bit is the platform's); logits exact, so one ulp off in a logit fails.
+    # Conformance levels (FORMAT.md): probabilities within the tolerance, so one ulp off passes
+    # (exp's last bit is the platform's); logits exact, so one ulp off in a logit fails.
     def one_ulp(c, m):
         p0, *rest = c["probabilities"]
         return {**c, "probabilities": [math.nextafter(p0, 1.0), *rest]}

@@ -11,6 +11,7 @@ import pytest
 from conftest import publish_synthetic, write_dataset
 
 from digitnet import cli, data, layout, verify
+from digitnet.conformance import PROBABILITY_TOLERANCE as TOL
 from digitnet.errors import DigitnetError
 
 FIXTURES = layout.FIXTURES
@@ -138,7 +139,7 @@ def test_a_changed_probability_beyond_the_tolerance(copy):
         doc["cases"][3]["probabilities"][0] += 1e-9
 
     rewrite(copy, "1.0.0", "parity.json", edit)
-    fails(copy, r"cases\[3\] .*probabilities differ by 1e-09 \(allowed 1e-12\)")
+    fails(copy, rf"cases\[3\] .*probabilities differ by 1e-09 \(allowed {TOL:g}\)")
 
 
 MNIST_IMAGES = "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"
@@ -224,7 +225,7 @@ def test_a_synthetic_version_passes_on_its_own_data(synthetic, capsys):
     assert cli.main(["verify", "--dest", str(dest), "--data", data_dir]) == 0
     assert capsys.readouterr().out.splitlines()[-2:] == [
         "0.1.0: files match the index, the model passes the strict loader, parity reproduced "
-        "(40 cases: hidden activations and logits exact, probabilities within 1e-12), card and "
+        f"(40 cases: hidden activations and logits exact, probabilities within {TOL:g}), card and "
         "index agree, "
         "recorded metrics recomputed",
         "VERIFY OK",
@@ -283,7 +284,7 @@ def test_a_near_tie_row_whose_top_digit_differs(tmp_path):
         == [0.1] * 10
     )
     rewrite(dest, "0.1.0", "parity.json", lambda doc: raise_one(doc["cases"][3], 7, 1e-13))
-    fails(dest, r"cases\[3\] .*differ by 1e-13 \(allowed 1e-12\) or pick another", str(data_dir))
+    fails(dest, rf"cases\[3\] .*differ by 1e-13 \(allowed {TOL:g}\) or pick another", str(data_dir))
 
 
 def raise_one(case: dict, digit: int, by: float) -> None:

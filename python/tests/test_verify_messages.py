@@ -11,6 +11,7 @@ import pytest
 from conftest import publish_synthetic, write_dataset
 
 from digitnet import data, verify
+from digitnet.conformance import PROBABILITY_TOLERANCE as TOL
 from digitnet.errors import DigitnetError
 
 V = "0.1.0"
@@ -56,7 +57,7 @@ def test_the_lines_of_a_sound_folder(fx):
     dest, data_dir = fx
     line = (
         f"{V}: files match the index, the model passes the strict loader, parity reproduced "
-        "(40 cases: hidden activations and logits exact, probabilities within 1e-12), card and "
+        f"(40 cases: hidden activations and logits exact, probabilities within {TOL:g}), card and "
         "index agree"
     )
     assert verify.verify(dest, data_dir) == [line + ", recorded metrics recomputed"]
@@ -157,7 +158,7 @@ def test_a_version_before_the_suite_is_checked_on_the_shifts(fx):
     dest, data_dir = fx
     without_the_suite(dest, keep_robustness=False)
     (line,) = verify.verify(dest, data_dir)
-    assert "(40 cases: probabilities within 1e-12)" in line and line.endswith("recomputed")
+    assert f"(40 cases: probabilities within {TOL:g})" in line and line.endswith("recomputed")
     assert set(verify.recomputed(dest, [V], data_dir)[V]) == {
         "int8Accuracy", "perClassAccuracy", "confusion", "shiftRobustness"
     }  # fmt: skip
@@ -268,7 +269,7 @@ def test_every_failing_case_is_counted_and_the_worst_named(fx):
     assert got.startswith(f"{path}: {first}: the reference's probabilities differ by 1e-09 ")
     assert (
         f"; 2 of 40 cases fail, the worst {worst}: the reference's probabilities differ by 1e-06 "
-        "(allowed 1e-12) or pick another digit" in got
+        f"(allowed {TOL:g}) or pick another digit" in got
     )
 
 

@@ -20,7 +20,7 @@ PARITY_FORMAT = "digitnet-parity"
 PARITY_FORMAT_VERSIONS = (1, 2, 3)
 PARITY_FORMAT_VERSION = PARITY_FORMAT_VERSIONS[-1]
 BIT_EXACT = "bit-exact logits"  # the level @digitnet/engine and the Python reference claim
-CONFORMANT = "conformant at 1e-12"  # the level any engine must reach
+CONFORMANT = f"conformant at {PROBABILITY_TOLERANCE:g}"  # the level any engine must reach
 
 
 def inputs(images: np.ndarray) -> np.ndarray:
