@@ -153,8 +153,8 @@ export function renderConfusion(table, confusion) {
   table.append(body);
 }
 
-// The robustness suite (FORMAT.md): the quantized model's accuracy on the test digits under each fixed
-// transform, the worst last. Files before 1.1.0 carry only the shifts: those rows, then.
+// The robustness suite (FORMAT.md): the quantized model's accuracy on the test digits under
+// each fixed transform, the worst last. Files before 1.1.0 carry only the shifts: those rows.
 const TRANSFORMS = {
   shift2: 'shifted 2 px',
   shift3: 'shifted 3 px',
