@@ -12,10 +12,11 @@ function svg(tag, attrs = {}, ...children) {
 }
 
 // Round axis ticks: about `count` steps of 1, 2 or 5 times a power of ten, covering lo..hi.
+// The 1e-9s absorb float rounding (0.6 / 0.2 is 2.9999999999999996).
 export function niceTicks(lo, hi, count = 4) {
   const raw = (hi - lo) / count,
     power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].find((m) => m * power >= raw - 1e-12 * power) * power;
+  const step = [1, 2, 5, 10].find((m) => m * power >= raw * (1 - 1e-9)) * power;
   const first = Math.floor(lo / step + 1e-9),
     n = Math.ceil(hi / step - 1e-9) - first;
   const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
