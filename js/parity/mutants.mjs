@@ -16,19 +16,13 @@ const accumulators = (patch) =>
   });
 
 export const MUTANTS = {
+  // Both entries take their weights and biases from validate.js, dequantized once.
   'float32-weights': {
-    js: [
+    both: [
       {
-        file: 'engine.js',
-        find: 'const W = new Float64Array(I * O);',
-        replace: 'const W = new Float32Array(I * O);',
-      },
-    ],
-    wasm: [
-      {
-        file: 'wasm.js',
-        find: 'F[r + j] = ((weights.charCodeAt(q) << 24) >> 24) * scales[j];',
-        replace: 'F[r + j] = Math.fround(((weights.charCodeAt(q) << 24) >> 24) * scales[j]);',
+        file: 'validate.js',
+        find: 'W = new Float64Array(n),',
+        replace: 'W = new Float32Array(n),',
       },
     ],
   },
@@ -47,37 +41,21 @@ export const MUTANTS = {
     }),
   },
   'bias-rounded-6-decimals': {
-    js: [
+    both: [
       {
-        file: 'engine.js',
+        file: 'validate.js',
         find: 'b: Float64Array.from(bias)',
         replace: 'b: Float64Array.from(bias, (v) => Math.round(v * 1e6) / 1e6)',
-      },
-    ],
-    wasm: [
-      {
-        file: 'wasm.js',
-        find: 'F.set(bias, b / 8);',
-        replace: 'F.set(bias.map((v) => Math.round(v * 1e6) / 1e6), b / 8);',
       },
     ],
   },
   // One weight of the first layer, at the centre pixel (inked in most digits), one step off.
   'weight-off-by-one-step': {
-    js: [
+    both: [
       {
-        file: 'engine.js',
-        find: '  return { I, O, W, b:',
-        replace: '  if (I === 784) W[(14 * 28 + 14) * O] += scales[0];\n  return { I, O, W, b:',
-      },
-    ],
-    wasm: [
-      {
-        file: 'wasm.js',
-        find: '    F.set(bias, b / 8);',
-        replace:
-          '    if (I === 784) F[w / 8 + (14 * 28 + 14) * stride] += scales[0];\n' +
-          '    F.set(bias, b / 8);',
+        file: 'validate.js',
+        find: '  return [W, R];',
+        replace: '  if (I === 784) W[(14 * 28 + 14) * O] += scales[0];\n  return [W, R];',
       },
     ],
   },
