@@ -1,6 +1,6 @@
 // The package's cost to a web page, per entry: each bundled and minified with esbuild, then
-// gzipped. The core (src/index.js: engine + preprocessing) within 3,784 B; the wasm entry
-// (src/wasm.js: the kernel inlined, and the core as its fallback) within 4,696 B. Prints JSON;
+// gzipped. The core (src/index.js: engine + preprocessing) within 3,804 B; the wasm entry
+// (src/wasm.js: the kernel inlined, and the core as its fallback) within 4,712 B. Prints JSON;
 // exits 1 over a budget. test/size.test.js runs it.
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +12,9 @@ import { ENTRIES as TABLE } from '../entries.mjs';
 // reading 4-bit layers (weights 2.0.0, issue 26) added 68 B and the `weights` export (issue 24)
 // 85 B; the hostile-input pass (issue 23: the overflow bounds, a snapshot of own data
 // properties, escaped messages, classify's k) 359 B; each time the budget grew by the least
-// that holds it (3,328 -> 3,340 -> 3,432 -> 3,784).
-const BUDGETS = { core: 3784, wasm: 4696 };
+// that holds it (3,328 -> 3,340 -> 3,432 -> 3,784); validate.js split into parse, validateLayer
+// and validate, as validate.py is (issue 25: no function over 60 lines), 20 B (3,804).
+const BUDGETS = { core: 3804, wasm: 4712 };
 export const ENTRIES = Object.fromEntries(
   Object.entries(TABLE).map(([name, { file }]) => [name, { file, budget: BUDGETS[name] }]),
 );

@@ -113,9 +113,10 @@ function snapshot(v, depth) {
     : Object.fromEntries(Object.entries(D).map(([k, d]) => [k, copy(d)]));
 }
 
-export function validate(json) {
+// The document: bytes decoded as strict UTF-8 (a leading byte-order mark is dropped, as Python
+// does), text parsed as JSON, then the snapshot of it that is judged.
+function parse(json) {
   if (json instanceof ArrayBuffer || ArrayBuffer.isView(json)) {
-    // The file's bytes: strict UTF-8 (a leading byte-order mark is dropped, as Python does).
     try {
       json = new TextDecoder('utf-8', { fatal: true }).decode(json);
     } catch {
@@ -129,7 +130,52 @@ export function validate(json) {
       fail('model', `invalid JSON (${printable(e.message.replace(/\s+/g, ' '))})`, SyntaxError);
     }
   }
-  json = snapshot(json, 1);
+  return snapshot(json, 1);
+}
+
+// Layer k (the last when `last`), whose inputs must be `width` and can be as far from 0 as
+// `reach` says: the layer, with its weights dequantized, and the reach of its outputs.
+function validateLayer(L, k, last, width, reach) {
+  const at = `layers[${k}].`;
+  if (!isObject(L)) fail(`layers[${k}]`, `expected an object, got ${show(L)}`);
+  // Sizes are integers as JSON Schema counts them (784.0 is 784). Layer k's inputs are
+  // layer k-1's outputs (784 for the first), and the last layer gives the 10 digits.
+  const I = get(L, 'inputs', at, (v) => v === width, width);
+  const O = get(
+    L,
+    'outputs',
+    at,
+    (v) => (last ? v === 10 : Number.isInteger(v) && v > 0),
+    last ? 10 : 'a positive integer',
+  );
+  const activation = last ? 'softmax' : 'relu';
+  get(L, 'activation', at, (v) => v === activation, `"${activation}"`);
+  // the weight width: 8 when absent (every 1.x file), else 4 or 8
+  const bits = get(L, 'bits', at, (v) => v === undefined || v === 4 || v === 8, '4 or 8') || 8;
+  const perChannel = Object.hasOwn(L, 'scales');
+  if (perChannel === Object.hasOwn(L, 'scale'))
+    fail(`${at}scales`, 'expected one of "scales" and "scale"');
+  const what = 'positive number with 127*s finite';
+  const scale = perChannel
+    ? numbers(L, 'scales', at, O, isScale, what)
+    : get(L, 'scale', at, isScale, `a ${what}`);
+  const bias = numbers(L, 'bias', at, O, finite, 'finite number');
+  // Per layer, one scale per output, made only now: O is the checked length of `bias`.
+  const scales = perChannel ? scale : bias.map(() => scale);
+  const [W, R] = dequantize(own(L, 'weights'), I, O, bits, scales, `${at}weights`, reach);
+  // FORMAT.md, "Overflow": |z_j| <= R[j] + |b_j|. A layer whose outputs could pass the
+  // limit for some input is refused, so no activation, logit or probability is ever
+  // infinite or NaN; the bounds are the next layer's reach.
+  const next = R.map((z, j) => {
+    z += Math.abs(bias[j]);
+    if (!(z <= 2 ** 1023 * 1.9375)) fail(`layers[${k}]`, `output ${j} can reach ${z}`);
+    return z;
+  });
+  return [{ I, O, W, b: Float64Array.from(bias), relu: !last, perChannel }, next];
+}
+
+export function validate(json) {
+  json = parse(json);
   if (!isObject(json)) fail('model', `expected an object, got ${show(json)}`);
   get(json, 'format', '', (v) => v === 'digitnet-mlp', '"digitnet-mlp"');
   get(json, 'formatVersion', '', (v) => v === 1, '1');
@@ -148,51 +194,16 @@ export function validate(json) {
     (v) => Array.isArray(v) && v.length > 0,
     'a non-empty array',
   );
-
   let width = 784; // the 28x28 pixels, then each layer's outputs
   let reach = new Float64Array(784).fill(1); // how far each input can be from 0: pixels in [0, 1]
   return {
     version,
     metadata,
     layers: layers.map((L, k) => {
-      const at = `layers[${k}].`,
-        last = k === layers.length - 1;
-      if (!isObject(L)) fail(`layers[${k}]`, `expected an object, got ${show(L)}`);
-      // Sizes are integers as JSON Schema counts them (784.0 is 784). Layer k's inputs are
-      // layer k-1's outputs (784 for the first), and the last layer gives the 10 digits.
-      const I = get(L, 'inputs', at, (v) => v === width, width);
-      width = get(
-        L,
-        'outputs',
-        at,
-        (v) => (last ? v === 10 : Number.isInteger(v) && v > 0),
-        last ? 10 : 'a positive integer',
-      );
-      const O = width;
-      const activation = last ? 'softmax' : 'relu';
-      get(L, 'activation', at, (v) => v === activation, `"${activation}"`);
-      // the weight width: 8 when absent (every 1.x file), else 4 or 8
-      const bits = get(L, 'bits', at, (v) => v === undefined || v === 4 || v === 8, '4 or 8') || 8;
-      const perChannel = Object.hasOwn(L, 'scales');
-      if (perChannel === Object.hasOwn(L, 'scale'))
-        fail(`${at}scales`, 'expected one of "scales" and "scale"');
-      const what = 'positive number with 127*s finite';
-      const scale = perChannel
-        ? numbers(L, 'scales', at, O, isScale, what)
-        : get(L, 'scale', at, isScale, `a ${what}`);
-      const bias = numbers(L, 'bias', at, O, finite, 'finite number');
-      // Per layer, one scale per output, made only now: O is the checked length of `bias`.
-      const scales = perChannel ? scale : bias.map(() => scale);
-      const [W, R] = dequantize(own(L, 'weights'), I, O, bits, scales, `${at}weights`, reach);
-      // FORMAT.md, "Overflow": |z_j| <= R[j] + |b_j|. A layer whose outputs could pass the
-      // limit for some input is refused, so no activation, logit or probability is ever
-      // infinite or NaN; the bounds are the next layer's reach.
-      reach = R.map((z, j) => {
-        z += Math.abs(bias[j]);
-        if (!(z <= 2 ** 1023 * 1.9375)) fail(`layers[${k}]`, `output ${j} can reach ${z}`);
-        return z;
-      });
-      return { I, O, W, b: Float64Array.from(bias), relu: !last, perChannel };
+      const [layer, next] = validateLayer(L, k, k === layers.length - 1, width, reach);
+      width = layer.O;
+      reach = next;
+      return layer;
     }),
   };
 }

@@ -224,6 +224,53 @@ model.info.version = '2.0.0';
 export { probs, hidden, arch, acc, q, wrong, backend, asCore, top, first, sri, pinned };
 `;
 
+// CommonJS (README: from Node 20.19, the engines minimum, require() loads the ESM package)
+function requiresAsCommonJs(site) {
+  const cjs = `const { loadModel, weights } = require('@digitnet/engine');
+const model = loadModel(require('@digitnet/engine/model.json'));
+console.log(JSON.stringify([model.info.version, weights.version]));`;
+  fs.writeFileSync(path.join(site, 'consumer.cjs'), cjs);
+  const required = execFileSync(process.execPath, ['--no-warnings', 'consumer.cjs'], {
+    cwd: site,
+    encoding: 'utf8',
+  });
+  assert.deepEqual(JSON.parse(required), [
+    pkg.digitnet.weightsVersion,
+    pkg.digitnet.weightsVersion,
+  ]);
+}
+
+// The typed consumer compiles under strict TypeScript, each @ts-expect-error an error.
+function typeChecks(site) {
+  fs.writeFileSync(path.join(site, 'consumer.ts'), CONSUMER_TS);
+  fs.writeFileSync(
+    path.join(site, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2022',
+        resolveJsonModule: true,
+        types: [],
+        skipLibCheck: false,
+      },
+      files: ['consumer.ts'],
+    }),
+  );
+  const tsc = path.join(JS, 'node_modules', 'typescript', 'bin', 'tsc');
+  try {
+    execFileSync(process.execPath, [tsc, '-p', site], {
+      cwd: site,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (e) {
+    assert.fail(`tsc --noEmit failed on a TypeScript consumer:\n${e.stdout}${e.stderr}`);
+  }
+}
+
 test('a fresh project installs the tarball, imports it as a site would and predicts', () => {
   const site = path.join(tmp, 'site');
   fs.mkdirSync(site);
@@ -265,45 +312,6 @@ test('a fresh project installs the tarball, imports it as a site would and predi
   );
   assert.deepEqual(out.drawn, Array.from(local));
 
-  // CommonJS (README: from Node 20.19, the engines minimum, require() loads the ESM package)
-  const cjs = `const { loadModel, weights } = require('@digitnet/engine');
-const model = loadModel(require('@digitnet/engine/model.json'));
-console.log(JSON.stringify([model.info.version, weights.version]));`;
-  fs.writeFileSync(path.join(site, 'consumer.cjs'), cjs);
-  const required = execFileSync(process.execPath, ['--no-warnings', 'consumer.cjs'], {
-    cwd: site,
-    encoding: 'utf8',
-  });
-  assert.deepEqual(JSON.parse(required), [
-    pkg.digitnet.weightsVersion,
-    pkg.digitnet.weightsVersion,
-  ]);
-
-  fs.writeFileSync(path.join(site, 'consumer.ts'), CONSUMER_TS);
-  fs.writeFileSync(
-    path.join(site, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        strict: true,
-        noEmit: true,
-        module: 'nodenext',
-        moduleResolution: 'nodenext',
-        target: 'es2022',
-        resolveJsonModule: true,
-        types: [],
-        skipLibCheck: false,
-      },
-      files: ['consumer.ts'],
-    }),
-  );
-  const tsc = path.join(JS, 'node_modules', 'typescript', 'bin', 'tsc');
-  try {
-    execFileSync(process.execPath, [tsc, '-p', site], {
-      cwd: site,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  } catch (e) {
-    assert.fail(`tsc --noEmit failed on a TypeScript consumer:\n${e.stdout}${e.stderr}`);
-  }
+  requiresAsCommonJs(site);
+  typeChecks(site);
 });
