@@ -110,6 +110,11 @@ def stage(modules: list[str]) -> None:
         shutil.copytree(ROOT / rel, STAGE / rel, ignore=SKIP)
     # Every module's tests, whichever modules are mutated: mutmut keeps its results between runs
     # only while the test selection stays the same (a partial run then adds to a full one).
+    # digitnet.layout finds the repository's fixtures three folders above the package, which in
+    # the stage is artifacts/mutants/: a link there to the stage's copy (read only, as published)
+    link = STAGE.parent / "fixtures"
+    if not link.is_symlink():
+        link.symlink_to(STAGE / "fixtures", target_is_directory=True)
     named = sorted({t for _, tests in MODULES.values() for t in tests})
     tests = [f"python/tests/{t}" for t in named if (ROOT / "python/tests" / t).is_file()]
     (STAGE / "pyproject.toml").write_text(config(modules, tests))
