@@ -93,11 +93,15 @@ def test_one_stored_logit_one_ulp_off_fails(small):
         cases[7]["logits"][3] = math.nextafter(cases[7]["logits"][3], math.inf)
 
     rewrite_parity(small, edit)
-    ok, text = run(small)
+    fails_on_each_backend(small, "parity.json logits: JS vs stored", "digit #7: |d|=6.94e-18")
+
+
+def fails_on_each_backend(fixtures: Path, what: str, said: str) -> None:
+    ok, text = run(fixtures)
     assert not ok
     for backend in BACKENDS:
-        line = row(text, backend, "parity.json logits: JS vs stored")
-        assert "digit #7: |d|=6.94e-18" in line and line.endswith("<-- FAILED")
+        line = row(text, backend, what)
+        assert said in line and line.endswith("<-- FAILED")
 
 
 def test_a_stored_row_with_another_top_digit_fails(tmp_path, monkeypatch):
@@ -110,11 +114,7 @@ def test_a_stored_row_with_another_top_digit_fails(tmp_path, monkeypatch):
         cases[2]["probabilities"][7] += 1e-13
 
     rewrite_parity(fixtures, edit)
-    ok, text = run(fixtures)
-    assert not ok
-    for backend in BACKENDS:
-        line = row(text, backend, "parity.json probabilities: JS vs stored")
-        assert "39/40" in line and line.endswith("<-- FAILED")
+    fails_on_each_backend(fixtures, "parity.json probabilities: JS vs stored", "39/40")
 
 
 def test_a_fixtures_folder_it_cannot_read_is_an_error(small):

@@ -281,6 +281,8 @@ def test_records(fx):
     assert message(dest) == f"{path}: expected a digitnet-card for {V}"
     put(dest, "card.json", {**card, "seed": 8})
     assert message(dest) == f"{path}: seed differs from model.json's metadata"
+    put(dest, "card.json", {**card, "intendedUse": " "})
+    assert message(dest) == f"{path}: intendedUse: expected a non-empty text"
     put(dest, "card.json", card)
     edit_index(dest, lambda i: i["weights"][V].update(quantization="per-channel"))
     assert message(dest) == (
@@ -299,14 +301,6 @@ def test_parity_pixels_must_be_canonical_base64_of_784_bytes(fx, pixels):
     put(dest, "parity.json", bad)
     path = dest / "weights" / V / "parity.json"
     assert message(dest) == f"{path}: cases[5].pixels: expected canonical base64 of 784 bytes"
-
-
-def test_a_card_without_its_intended_use_names_the_card(fx):
-    dest, _ = fx
-    card = doc(dest, "card.json")
-    put(dest, "card.json", {**card, "intendedUse": " "})
-    path = dest / "weights" / V / "card.json"
-    assert message(dest) == f"{path}: intendedUse: expected a non-empty text"
 
 
 def test_from_parity_format_2_the_suite_must_be_recorded(fx):
