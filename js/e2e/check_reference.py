@@ -23,7 +23,7 @@ import numpy as np
 from digitnet import load_model, preprocess
 from digitnet.conformance import EXACT, PROBABILITY_TOLERANCE
 from digitnet.storage import sha256
-from digitnet_tools.parity.parity_check import Row, judge, table
+from digitnet_tools.parity.judge import Row, judge, table
 
 REPO = Path(__file__).resolve().parents[2]
 
