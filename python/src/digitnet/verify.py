@@ -1,13 +1,12 @@
 """`digitnet verify`: every published version is what the index says, and behaves as recorded.
 
-Checks, each failing with one line that names the file and the problem (fixtures/FORMAT.md):
-the index and the version folders match one for one, with no staging leftover; each version's
-files are all listed, present, and of the recorded SHA-256 and size; the model passes the strict
-loader; the reference reproduces the parity file (logits exactly where the file carries them,
-probabilities within the conformance tolerance); the card, the index and the model's metadata
-agree; and the recorded accuracies, confusion matrix and robustness are what the published model
-does on the test data its `metadata.dataSha256` names. verify never says OK about what it did not
-check: without that data it fails, and `--files-only` says that the figures were not checked.
+Checks, each failing with one line naming the file and the problem (fixtures/FORMAT.md): the
+index and the version folders match one for one, no staging leftover; each version's files are
+listed, present, of the recorded SHA-256 and size; the model passes the strict loader; the
+reference reproduces the parity file (activations and logits exactly where the file has them,
+probabilities within the tolerance); card, index and metadata agree; and the recorded figures
+are what the model does on the test data `metadata.dataSha256` names. verify never says OK about
+what it did not check: without that data it fails; `--files-only` says the figures were not.
 """
 
 from __future__ import annotations
