@@ -48,7 +48,7 @@ function apply(changes) {
     const k = path.at(-1);
     if (remove && Array.isArray(box)) box.splice(k, 1);
     else if (remove) delete box[k];
-    else box[k] = value;
+    else box[k] = structuredClone(value); // each document its own copy: disguise() edits one
   }
   return m;
 }
@@ -129,9 +129,10 @@ function disguise(changes, steps) {
   }
   for (const { path } of steps.filter((s) => s.how === 'proxy')) {
     const box = container(hostile, path),
-      k = path.at(-1);
-    if (box && box[k] !== null && typeof box[k] === 'object' && Object.hasOwn(box, k))
-      box[k] = new Proxy(box[k], {});
+      k = path.at(-1),
+      d = box && Object.getOwnPropertyDescriptor(box, k); // a getter's value stays hidden
+    if (d && 'value' in d && d.value !== null && typeof d.value === 'object')
+      box[k] = new Proxy(d.value, {});
   }
   return { hostile, plain, polluted };
 }
