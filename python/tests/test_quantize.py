@@ -128,6 +128,8 @@ def test_fake_quantization_of_training():
     wq, mask = quantize.fake(w, 4, scales=np.array([0.0625, 0.25]))  # given scales: clipped
     assert wq[:, 0].tolist() == [0.4375, -0.3125] and mask[:, 0].tolist() == [False, True]
     assert wq[:, 1].tolist() == [0.25, 0.0] and mask[:, 1].tolist() == [True, True]
+    wq, mask = quantize.fake(-w, 4, scales=np.array([0.0625, 0.25]))  # clipped below too
+    assert wq[:, 0].tolist() == [-0.4375, 0.3125] and mask[:, 0].tolist() == [False, True]
 
 
 @pytest.mark.parametrize("bits, top", [(4, 7), (8, 127)])
@@ -137,3 +139,10 @@ def test_quantize_at_each_width_uses_its_levels(bits, top):
     assert np.abs(q).max(axis=0).tolist() == [top, top]
     assert scales.tolist() == [quantize.short_float(1.0 / top), quantize.short_float(2.0 / top)]
     assert quantize.quantize(np.zeros((2, 1)), True, bits)[1].tolist() == [1.0]
+
+
+def test_per_channel_by_default_and_integer_weights():
+    w = np.array([[127, -254], [1, 2]])  # integers are weights too: scales 1 and 2, not 0
+    q, scales = quantize.quantize(w)
+    assert scales.tolist() == [1.0, 2.0] and q.tolist() == [[127, -127], [1, 1]]
+    assert quantize.quantize(w, per_channel=False)[1].tolist() == [2.0]

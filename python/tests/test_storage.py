@@ -96,6 +96,7 @@ def test_fsync_folder_ignores_a_folder_that_cannot_be_fsynced(tmp_path, monkeypa
         (b'{"a": 1}', None),
         (b"[1]", "expected a JSON object, got list"),
         (b'"x"', "expected a JSON object, got str"),
+        (b'{"a": NaN}', "not valid JSON (NaN is not JSON)"),
         (b"{", "not valid JSON (Expecting property name enclosed in double quotes: "),
         (b'{"a": "\xff"}', "not valid JSON ('utf-8' codec can't decode byte 0xff"),
         (b"[" * 100_000, "not valid JSON ("),
