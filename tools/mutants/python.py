@@ -121,7 +121,8 @@ def stage(modules: list[str]) -> None:
 
 
 def results() -> list[dict]:
-    """Every mutant of the run: name, status (killed, survived, no tests, timeout...), diff."""
+    """Every mutant of the run: name, status (killed, survived, no tests, timeout...), and the
+    diff of each that was not killed."""
     mutmut = [sys.executable, "-m", "mutmut"]
     out = subprocess.run([*mutmut, "results", "--all=true"], cwd=STAGE, text=True,
                          capture_output=True, check=True).stdout  # fmt: skip
@@ -129,6 +130,9 @@ def results() -> list[dict]:
     for line in out.splitlines():
         name, _, status = line.strip().rpartition(": ")
         if not name or "__mutmut_" not in name:
+            continue
+        if status in ("killed", "timeout", "not checked"):  # only the others need their diff
+            found.append({"name": name, "status": status, "diff": ""})
             continue
         diff = subprocess.run([*mutmut, "show", name], cwd=STAGE, text=True,
                               capture_output=True).stdout  # fmt: skip
@@ -140,6 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="tools/mutants/python.py", description=__doc__)
     p.add_argument("--max-children", default="2", help="parallel mutants (default 2)")
     p.add_argument(
+        "--results-only",
+        action="store_true",
+        help="write python.json from the stage's results so far (an interrupted run's): no run",
+    )
+    p.add_argument(
         "modules", nargs="*", help="only these (staged paths, e.g. digitnet/quantize.py)"
     )
     args = p.parse_args(argv)
@@ -147,14 +156,15 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(modules) - set(MODULES))
     if unknown:
         p.error(f"not a proof module: {', '.join(unknown)} (one of {', '.join(MODULES)})")
-    stage(modules)
-    # Tests' subprocesses (python -m digitnet ...) run the original modules: mutmut's trampoline
-    # needs its own process's state, so only what a test calls in-process can kill a mutant.
-    cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", args.max_children]
-    proc = subprocess.run(cmd, cwd=STAGE)
-    if proc.returncode != 0:
-        print(f"mutmut run exited {proc.returncode}", file=sys.stderr)
-        return proc.returncode
+    if not args.results_only:
+        stage(modules)
+        # Tests' subprocesses (python -m digitnet ...) run the original modules: mutmut's
+        # trampoline needs its own process's state, so only what a test calls in-process kills.
+        cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", args.max_children]
+        proc = subprocess.run(cmd, cwd=STAGE)
+        if proc.returncode != 0:
+            print(f"mutmut run exited {proc.returncode}", file=sys.stderr)
+            return proc.returncode
     found = [m for m in results() if any(m["name"].startswith(mod_name(m2)) for m2 in modules)]
     OUT.write_text(json.dumps(found, indent=1) + "\n")
     print(f"{len(found)} Python mutants: wrote {OUT.relative_to(ROOT)}")
