@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import publish_synthetic, write_dataset
-from digitnet_tools import dist, release_check
+from digitnet_tools import dist, release_check, release_history
 
 import digitnet
 from digitnet import data
@@ -333,15 +333,15 @@ def test_new_uncommitted_version_is_not_published_yet(repo: Path):
 
 
 def test_previous_release_skips_tags_on_head(repo: Path):
-    assert release_check.previous_release(repo) is None
+    assert release_history.previous_release(repo) is None
     git(repo, "tag", "engine-v1.0.0")  # the release being made: HEAD itself
-    assert release_check.previous_release(repo) is None
+    assert release_history.previous_release(repo) is None
     git(repo, "tag", "-d", "engine-v1.0.0")
     git(repo, "tag", "-a", "-m", "release", "py-v1.0.0")
     write(repo, "README.md", "more\n")
     commit(repo, "later")
     git(repo, "tag", "unrelated-v2.0.0")
-    assert release_check.previous_release(repo) == "py-v1.0.0"
+    assert release_history.previous_release(repo) == "py-v1.0.0"
 
 
 def test_after_a_release_only_its_files_are_frozen(repo: Path):

@@ -53,6 +53,15 @@ MODULES = {
         "tools/parity/parity_check.py",
         ("test_parity.py", "test_parity_synthetic.py"),
     ),
+    # the harness's judgement and rows, split out of parity_check.py (issue 25)
+    "digitnet_tools/parity/judge.py": (
+        "tools/parity/judge.py",
+        ("test_parity.py", "test_parity_synthetic.py"),
+    ),
+    "digitnet_tools/parity/rows.py": (
+        "tools/parity/rows.py",
+        ("test_parity.py", "test_parity_synthetic.py"),
+    ),
 }
 # Tests left out of the run. The entry point runs the harness of a checkout, which the stage's
 # layout is not (the harness is imported instead). The others
