@@ -13,8 +13,9 @@ nox.options.sessions = ["lint", "tests", "portability", "js", "parity", "e2e"]
 nox.options.reuse_venv = "yes"
 
 PY = "python"
+CI_REQUIREMENTS = ".ci/requirements.txt"  # nox, pinned
 JS = "js"
-PY_FILES = (PY, "noxfile.py", "bench", "tools", "js/demo", "js/e2e")  # what ruff checks
+PY_FILES = (PY, "noxfile.py", "bench", "tools", "js/demo", "js/e2e", "docs")  # what ruff checks
 
 
 def install_python(session: nox.Session, *extra: str) -> None:
@@ -39,7 +40,8 @@ def train(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Python tests (pytest), including a short real training run on MNIST."""
     # pillow: the images extra, for test_predict.py's PNG and JPEG (it also runs without it)
-    install_python(session, "pytest", "jsonschema", "hypothesis", "pillow")
+    # and nox itself (.ci/requirements.txt's): test_docs.py compares CONTRIBUTING.md with `nox -l`
+    install_python(session, "pytest", "jsonschema", "hypothesis", "pillow", "-r", CI_REQUIREMENTS)
     # test_publish.py kills exports at each system call with strace (skipped without it, except
     # with CI set: there a missing strace fails the session, as it fails those tests).
     if not shutil.which("strace") and not apt_install(session, "strace"):

@@ -9,14 +9,16 @@ const digit = document.getElementById('digit');
 const pad = document.getElementById('pad');
 const ctx = pad.getContext('2d', { willReadFrequently: true });
 
-let model;
-try {
+// The weights are a separate file; integrity makes the browser refuse any other bytes.
+async function load() {
   const res = await fetch(modelUrl, { integrity: weights.integrity });
-  model = loadModel(await res.arrayBuffer());
+  const model = loadModel(await res.arrayBuffer());
   status.textContent = `weights ${model.info.version}, integrity checked`;
-} catch (e) {
-  status.textContent = `could not load the weights: ${e.message}`;
+  return model;
 }
+const model = await load().catch((e) => {
+  status.textContent = `could not load the weights: ${e.message}`;
+});
 
 // A white canvas with a black pen: preprocess's default ink ('auto') reads it.
 function clear() {
@@ -42,7 +44,7 @@ pad.addEventListener('pointermove', (e) => {
 pad.addEventListener('pointerup', () => {
   last = null;
   const { data, width, height } = ctx.getImageData(0, 0, pad.width, pad.height);
-  const x = preprocess(data, width, height);
+  const x = preprocess(data, width, height); // null if nothing is drawn
   if (model && x) digit.textContent = model.classify(x, 1)[0].digit;
 });
 document.getElementById('clear').addEventListener('click', clear);
