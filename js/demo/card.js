@@ -16,7 +16,8 @@ export function quantizedName(bits) {
 }
 
 // The facts, then a sentence on the two accuracies; returns the <dd> of each fact by name.
-export function renderFacts(dl, info, bytes, history, bits) {
+// `previous` (cards from 2.0.0): the version these weights replace, its accuracy and size.
+export function renderFacts(dl, info, bytes, history, bits, previous) {
   const q = quantizedName(bits);
   const { createdAt } = info.metadata;
   const accuracy = (v) => (num(v) ? percentFixed(v, 2) : null);
@@ -27,6 +28,7 @@ export function renderFacts(dl, info, bytes, history, bits) {
     ['Float accuracy', accuracy(info.floatAccuracy)],
     [`${q} accuracy`, accuracy(info.int8Accuracy)],
     ['Size on the wire', `${bytes.toLocaleString('en')} bytes`],
+    ['Weights it replaces', replaced(previous, accuracy)],
     ['Quantization', info.quantization],
     ['Epochs', Array.isArray(history) ? history.length : null],
     ['Trained', typeof createdAt === 'string' ? createdAt.slice(0, 10) : null],
@@ -52,6 +54,12 @@ export function renderFacts(dl, info, bytes, history, bits) {
     );
   return cells;
 }
+
+const replaced = (p, accuracy) =>
+  p && num(p.modelGzipBytes)
+    ? `${p.weightsVersion}: ${accuracy(p.int8Accuracy)}, ` +
+      `${(p.modelGzipBytes / 1024).toFixed(1)} KiB gzipped`
+    : null;
 
 // The card's intendedUse and limitations (cards from formatVersion 2), where it has them.
 export function renderPurpose(section, card) {

@@ -118,7 +118,7 @@ async function start() {
 
   const { info } = model;
   const card = await loadCard(info);
-  const facts = renderFacts($('facts'), info, bytes.length, card.history, bits);
+  const facts = renderFacts($('facts'), info, bytes.length, card.history, bits, card.previous);
   renderPurpose($('purpose'), card);
   renderCurves($('curves'), card);
   renderConfusion($('confusion'), info.metadata.confusion);

@@ -1,3 +1,4 @@
+import gzip
 import hashlib
 import json
 import os
@@ -343,3 +344,20 @@ def test_export_refuses_a_run_whose_recorded_bits_are_not_widths(run_dir, tmp_pa
     assert cli.main([*export_args(run_dir, tmp_path / "fx"), "--version", "0.1.0"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "recipe.bits is [4, 3, 4], expected widths 4 or 8" in err
+
+
+def test_a_card_names_the_version_it_follows_with_its_accuracy_and_sizes(run_dir, tmp_path):
+    dest = tmp_path / "fx"
+    assert cli.main([*export_args(run_dir, dest), "--version", "0.9.0"]) == 0
+    assert cli.main([*export_args(run_dir, dest), "--version", "0.10.0", "--bits", "4"]) == 0
+    first = json.loads((dest / "weights/0.9.0/card.json").read_text())
+    card = json.loads((dest / "weights/0.10.0/card.json").read_text())
+    model = (dest / "weights/0.9.0/model.json").read_bytes()
+    assert "previous" not in first
+    assert card["previous"] == {
+        "weightsVersion": "0.9.0",  # 0.10.0 follows 0.9.0: versions compare as numbers
+        "int8Accuracy": first["int8Accuracy"],
+        "modelBytes": len(model),
+        "modelGzipBytes": first["modelGzipBytes"],
+    }
+    assert first["modelGzipBytes"] == len(gzip.compress(model, 9, mtime=0)) < len(model)

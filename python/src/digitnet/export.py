@@ -4,6 +4,7 @@ card (fixtures/FORMAT.md), then publish them (publish.py) as one transaction."""
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -151,7 +152,7 @@ def export(
     files = {
         layout.MODEL: model_bytes,
         layout.PARITY: dumps(parity_document(reference.load_model(doc), data)),
-        layout.CARD: card_file(version, metadata, run_meta, len(model_bytes)),
+        layout.CARD: card_file(version, metadata, run_meta, model_bytes, previous(dest, version)),
     }
     return publish.publish(dest, version, files, metadata), metadata
 
@@ -173,9 +174,12 @@ def model_metadata(
     }
 
 
-def card_file(version: str, metadata: dict, run_meta: dict, model_bytes: int) -> bytes:
+def card_file(
+    version: str, metadata: dict, run_meta: dict, model_bytes: bytes, before: dict
+) -> bytes:
     """card.json: the metadata (but its pointer to this file), what the model is for and its
-    limitations, the training history and recipe, and the size of model.json."""
+    limitations, the training history and recipe, the size of model.json (as it is and gzipped)
+    and `previous`, the version it follows."""
     doc = {
         "format": card.FORMAT,
         "formatVersion": card.FORMAT_VERSION,
@@ -184,6 +188,34 @@ def card_file(version: str, metadata: dict, run_meta: dict, model_bytes: int) ->
         **card.usage(metadata),
         "history": run_meta["history"],
         "recipe": run_meta["recipe"],
-        "modelBytes": model_bytes,
+        "modelBytes": len(model_bytes),
+        "modelGzipBytes": gzip_size(model_bytes),
+        **before,
     }
     return json.dumps(doc, indent=1).encode("utf-8") + b"\n"
+
+
+def gzip_size(data: bytes) -> int:
+    """What a file costs on the wire: gzip at level 9, no name or date in its header (gzip -9n)."""
+    return len(gzip.compress(data, 9, mtime=0))
+
+
+def previous(dest: Path, version: str) -> dict:
+    """The card's `previous` (nothing for the first version): the highest published version below
+    `version`, its accuracy and its model.json's sizes, so a card shows what a new version
+    changes (the demo shows both side by side)."""
+    index = layout.read_index(dest)["weights"]
+    number = lambda v: tuple(int(part) for part in v.split("."))  # noqa: E731
+    older = [v for v in index if reference.is_version(v) and number(v) < number(version)]
+    if not older:
+        return {}
+    was = max(older, key=number)
+    model = layout.version_file(dest, was).read_bytes()
+    return {
+        "previous": {
+            "weightsVersion": was,
+            "int8Accuracy": index[was]["int8Accuracy"],
+            "modelBytes": len(model),
+            "modelGzipBytes": gzip_size(model),
+        }
+    }
