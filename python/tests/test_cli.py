@@ -216,7 +216,7 @@ def test_an_unexpected_exception_is_one_line_exit_1(tmp_path, capsys, monkeypatc
 # --- run folders: unique, readable, gone when the run fails (issue 14) ------------------------
 
 
-def fake_train(ds, recipe, seed, log):
+def fake_train(ds, recipe, seed, log, teacher=None):
     history = [{"epoch": 1, "testAccuracy": 0.5}]
     return model.init_params(np.random.default_rng(seed)), history
 

@@ -1,5 +1,6 @@
 import dataclasses
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -7,6 +8,7 @@ from conftest import write_dataset
 
 from digitnet import cli, data, model, quantize, runs, train
 
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 TINY = dataclasses.replace(train.DEFAULT, epochs=2, batch_size=16)
 
 
@@ -167,3 +169,46 @@ def test_train_bits_flag_refuses_other_widths_in_one_line(flag, capsys):
     assert e.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--bits" in err and "expected one of 4, 8" in err
+
+
+def test_distillation_gradient_is_the_soft_cross_entropys():
+    """backward() given distilled() probabilities gives the gradient of the cross-entropy with
+    the soft targets (1 - w) * onehot(y) + w * teacher(x), against central differences."""
+    rng = np.random.default_rng(3)
+    params, teacher = tiny_network(rng), tiny_network(rng)
+    x, y, weight = rng.random((6, 12)), rng.integers(0, 10, 6), 0.3
+    onehot = np.eye(10)[y]
+    target = (1 - weight) * onehot + weight * model.forward(teacher, x)[0]
+
+    def loss():
+        return float(-(target * np.log(model.forward(params, x)[0])).sum(1).mean())
+
+    probs, acts = model.forward(params, x)
+    grads = model.backward(params, train.distilled(probs, teacher, weight, x, y), acts, y)
+    w, eps = params[0][0], 1e-6
+    numeric = np.zeros_like(w)
+    for i in np.ndindex(w.shape):
+        old = w[i]
+        w[i] = old + eps
+        plus = loss()
+        w[i] = old - eps
+        numeric[i] = (plus - loss()) / (2 * eps)
+        w[i] = old
+    assert np.abs(grads[0][0] - numeric).max() < 1e-6 * np.abs(numeric).max()
+    assert (train.distilled(probs, teacher, 0.0, x, y) == probs).all()
+
+
+def test_train_teacher_is_recorded_and_must_be_this_network(tmp_path, capsys):
+    folder = write_dataset(tmp_path / "d", n_train=64, n_test=16)
+    teacher = FIXTURES / "weights" / "1.1.0" / "model.json"
+    args = ["train", "--data", str(folder), "--epochs", "1", "--bits", "4", "--out"]
+    assert cli.main([*args, str(tmp_path / "run"), "--teacher", str(teacher)]) == 0
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["teacher"]["weightsVersion"] == "1.1.0" and metrics["recipe"]["distill"] == 0.5
+    small = tmp_path / "small.json"
+    cases = json.loads((FIXTURES / "conformance" / "model-cases.json").read_text())["cases"]
+    small.write_text(cases[0]["document"])  # the base case: a valid 784-1-10 model
+    assert cli.main([*args, str(tmp_path / "run2"), "--teacher", str(small)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "expected [784, 128, 64, 10]" in err
+    assert not (tmp_path / "run2").exists()

@@ -63,13 +63,20 @@ def add_train(sub, data_help: str, commands: dict) -> None:
         "the weights are fake-quantized in training (default: the recipe's, 8: float)",
     )
     t.add_argument(
+        "--teacher",
+        metavar="MODEL_JSON",
+        help="distill from this model file (e.g. fixtures/weights/1.1.0/model.json): the targets "
+        "mix the labels with its probabilities, by the recipe's distill weight",
+    )
+    t.add_argument(
         "--out", help="output folder (default runs/<timestamp>/, with -2, -3, ... if taken)"
     )
     t.add_argument(
         "--recipe",
         choices=tuple(train.RECIPES),
         default="default",
-        help="'original' is the write-up's recipe, kept as a baseline",
+        help="'original' is the write-up's recipe, kept as a baseline; '2.0.0' is the default "
+        "at 4 bits with more thinned digits (weights 2.0.0)",
     )
     t.set_defaults(func=commands["train"])
 

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from . import (
     arguments,
     checkpoint,
@@ -41,6 +43,7 @@ def cmd_train(args) -> None:
         recipe = train.Recipe(**{**recipe.to_dict(), "epochs": args.epochs})
     if args.bits is not None:
         recipe = train.Recipe(**{**recipe.to_dict(), "bits": args.bits})
+    teacher, taught = teacher_of(args.teacher)
     ds = data.load(args.data)
     with runs.run_folder(args.out) as out:
         print(
@@ -49,7 +52,7 @@ def cmd_train(args) -> None:
             flush=True,
         )
         started = time.perf_counter()
-        params, history = train.train(ds, recipe, args.seed, log_epoch)
+        params, history = train.train(ds, recipe, args.seed, log_epoch, teacher)
         metrics = {
             "testAccuracy": history[-1]["testAccuracy"],
             "history": history,
@@ -58,6 +61,7 @@ def cmd_train(args) -> None:
             "dataSha256": ds.sha256,
             "trainSeconds": round(time.perf_counter() - started, 3),
             "command": recorded_command(args.argv),
+            **taught,
         }
         runs.write(out, params, metrics)
     print(
@@ -66,9 +70,27 @@ def cmd_train(args) -> None:
     )
 
 
+def teacher_of(path: str | None) -> tuple[model.Params | None, dict]:
+    """--teacher: a model file's dequantized weights (float32) to distill from, and what metrics
+    record of it (its weights version and SHA-256). The network must be this one."""
+    if path is None:
+        return None, {}
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as e:
+        raise DigitnetError(f"{path}: cannot read ({e.strerror})") from None
+    m = reference.load_model(raw)
+    shapes = [layer.weights.shape for layer in m.layers]
+    if shapes != list(zip(model.SIZES[:-1], model.SIZES[1:])):
+        sizes = [784, *(o for _, o in shapes)]
+        raise DigitnetError(f"{path}: a {sizes} network, expected {list(model.SIZES)}")
+    params = [(L.weights.astype(np.float32), L.bias.astype(np.float32)) for L in m.layers]
+    return params, {"teacher": {"weightsVersion": m.version, "sha256": storage.sha256(raw)}}
+
+
 # The options whose value is a path, and those taking any other value (to tell positionals apart).
-PATH_OPTIONS = ("--out", "--data", "--dest")
-VALUE_OPTIONS = (*PATH_OPTIONS, "--epochs", "--seed", "--recipe", "--version")
+PATH_OPTIONS = ("--out", "--data", "--dest", "--teacher")
+VALUE_OPTIONS = (*PATH_OPTIONS, "--epochs", "--seed", "--recipe", "--version", "--bits")
 
 
 def repository(start: Path) -> Path | None:

@@ -52,6 +52,9 @@ class Recipe:
     # each layer's weight width: 8 trains in float (int8 at export, as 1.x); fewer bits train
     # with those weights fake-quantized in the forward pass (quantization-aware training)
     bits: tuple[int, ...] = (8, 8, 8)
+    # with a teacher (train(..., teacher=)): the targets are (1 - distill) * labels + distill *
+    # the teacher's probabilities on the same augmented batch (knowledge distillation, T = 1)
+    distill: float = 0.5
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -94,13 +97,23 @@ def straight_through(grads: model.Params, masks: list) -> model.Params:
     return [(g if m is None else g * m, gb) for (g, gb), m in zip(grads, masks)]
 
 
-def step(params: model.Params, opt: Adam, bits, x: np.ndarray, y: np.ndarray, lr: float):
-    """One mini-batch: forward and backward through the weights as `bits` quantizes them, Adam
-    on the float weights. Returns the batch's probabilities."""
-    live, masks = quantized(params, bits)
+def step(params: model.Params, opt: Adam, recipe: Recipe, x, y, lr: float, teacher=None):
+    """One mini-batch: forward and backward through the weights as recipe.bits quantizes them,
+    Adam on the float weights. Returns the batch's probabilities."""
+    live, masks = quantized(params, recipe.bits)
     probs, acts = model.forward(live, x)
-    opt.step(params, straight_through(model.backward(live, probs, acts, y), masks), lr)
+    target = probs if teacher is None else distilled(probs, teacher, recipe.distill, x, y)
+    opt.step(params, straight_through(model.backward(live, target, acts, y), masks), lr)
     return probs
+
+
+def distilled(probs: np.ndarray, teacher: model.Params, weight: float, x, y) -> np.ndarray:
+    """What backward() takes as the probabilities so that its p - onehot(y) becomes p minus the
+    soft target (1 - weight) * onehot(y) + weight * teacher(x): that soft cross-entropy's
+    gradient."""
+    onehot = np.zeros_like(probs)
+    onehot[np.arange(len(y)), y] = 1
+    return probs - np.float32(weight) * (model.forward(teacher, x)[0] - onehot)
 
 
 def to_inputs(images: np.ndarray) -> np.ndarray:
@@ -174,12 +187,11 @@ def train(
     recipe: Recipe = DEFAULT,
     seed: int = 0,
     log: Callable[[dict], None] | None = None,
+    teacher: model.Params | None = None,
 ) -> tuple[model.Params, list[dict]]:
-    """Train from scratch; returns float32 params and the per-epoch history.
-
-    Everything random comes from one generator seeded with `seed`, so the same seed and data on
-    the same machine give byte-identical weights.
-    """
+    """Train from scratch (distilled from `teacher`'s float32 params if given); returns float32
+    params and the per-epoch history. Everything random comes from one generator seeded with
+    `seed`, so the same seed and data on the same machine give byte-identical weights."""
     rng = np.random.default_rng(seed)
     params = model.init_params(rng)
     opt = Adam(params, recipe)
@@ -202,7 +214,7 @@ def train(
             idx = order[s * recipe.batch_size : (s + 1) * recipe.batch_size]
             x, y = to_inputs(x_all[idx]), y_all[idx].astype(np.intp)
             lr = cosine(recipe, ((epoch - 1) * steps_per_epoch + s) / total)
-            probs = step(params, opt, recipe.bits, x, y, lr)
+            probs = step(params, opt, recipe, x, y, lr, teacher)
             if recipe.ema:
                 for avg, p in zip(averaged, params):
                     for a, v in zip(avg, p):
