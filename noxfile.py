@@ -196,6 +196,14 @@ def bench(session: nox.Session) -> None:
         args = ["--browser", name, "--out", path, "artifacts/digitnet-mlp.onnx"]
         session.run("node", "bench/ort/browser.mjs", *args, external=True, env=mnist_env(session))
     session.run("node", "bench/ort/rows.mjs", *out, external=True)
+    # cold start to a first prediction over a slow link, Chromium: 1.1.0 and 2.0.0, each runtime
+    if "chromium" in names:
+        cold = ["--out", "artifacts/bench-cold.json"]
+        for version in ("1.1.0", "2.0.0"):
+            model, onnx = f"fixtures/weights/{version}/model.json", f"artifacts/mlp-{version}.onnx"
+            session.run("python", "bench/ort/onnx_model.py", model, onnx)
+            cold.append(f"{version}={model},{onnx}")
+        session.run("node", "bench/ort/cold.mjs", *cold, external=True, env=mnist_env(session))
 
 
 @nox.session
