@@ -112,10 +112,15 @@ def tag_exists(root: Path, tag: str) -> bool:
 
 def next_version(root: Path, lines: list[str], kind: str, current: str) -> tuple[str, str | None]:
     """The package's version after pinning, and the weights its pin bullet replaced when this is
-    a re-pin of an unreleased entry (None for a fresh bump)."""
+    a re-pin of an unreleased entry (None for a fresh bump). An entry is released when its tag
+    exists, or when work is recorded after it ([Unreleased] above it: Keep a Changelog puts the
+    work since the last release there), as in a checkout without the release tags."""
     entry = changelog.find(lines, kind, current)
     bullet = entry.pin_bullet(lines) if entry else None
-    if bullet is not None and not tag_exists(root, TAG_PREFIX[kind] + current):
+    released = tag_exists(root, TAG_PREFIX[kind] + current) or (
+        changelog.find(lines, kind, "Unreleased") is not None
+    )
+    if bullet is not None and not released:
         return current, changelog.PIN_BULLET.match(lines[bullet]).group("was")
     return bump_minor(current), None
 

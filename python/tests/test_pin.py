@@ -167,6 +167,26 @@ def test_pinning_after_a_release_bumps_again(repo: Path):
     )
 
 
+def test_work_recorded_after_a_pin_means_it_was_released(repo: Path):
+    """Without the release tags (a checkout that did not fetch them), an [Unreleased] entry above
+    the pinned version's says that version was released: pinning bumps again and keeps its
+    bundled weights."""
+    run_pin(repo, "1.1.0")
+    text = (repo / "CHANGELOG.md").read_text()
+    for section in ("## @digitnet/engine\n", "## digitnet (Python)\n"):
+        assert section in text
+        text = text.replace(section, f"{section}\n### [Unreleased]\n\n#### Fixed\n\n- A bug.\n")
+    write(repo, "CHANGELOG.md", text)
+    commit(repo, "pin 1.1.0, then a fix")
+    add_version(repo, "1.2.0", seed=4, int8=0.9913, shift3=0.9702)
+    said = run_pin(repo, "1.2.0", today="2026-12-24")
+    assert "@digitnet/engine 1.1.0 -> 1.2.0, digitnet 1.1.0 -> 1.2.0" in said
+    assert release_check.bundled_versions(repo) == ["1.0.0", "1.1.0", "1.2.0"]
+    changelog = (repo / "CHANGELOG.md").read_text()
+    assert "- Weights `1.1.0` pinned, replacing `1.0.0`" in changelog  # the release stays
+    assert "### [1.2.0] - 2026-12-24\n\n#### Fixed\n\n- A bug.\n\n#### Changed\n\n" in changelog
+
+
 def test_unreleased_changes_become_the_pinned_release(repo: Path):
     text = CHANGELOG.replace(
         "## @digitnet/engine\n",
