@@ -2,6 +2,7 @@
 measure on the last 10,000 (never on the test set; its figure is printed for the record only).
 
     python bench/recipe_search.py NAME '{"epochs": 40, "elastic_rms": 1.0, ...}' [--seed S]
+        [--save RUN] [--teacher RUN]
 
 appends one JSON line to artifacts/recipe_search.jsonl: validation accuracy (float, and int8
 as export quantizes it), the robustness suite of the float model on the validation digits,
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from digitnet import data, export, model, reference, robustness, train
+from digitnet import checkpoint, data, export, model, reference, robustness, train
 
 ROOT = Path(__file__).resolve().parent.parent
 VALIDATION = 10_000
@@ -55,18 +56,28 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--int8", action="store_true", help="also the int8 validation accuracy")
     p.add_argument("--test", action="store_true", help="also the test accuracy (report only)")
+    p.add_argument("--save", help="write the run's checkpoint.npz into this folder")
+    p.add_argument(
+        "--teacher", help="distill from this run folder's checkpoint (one trained on this split)"
+    )
     args = p.parse_args()
     full = data.load()
     ds = validation_split(full)
     recipe = dataclasses.replace(train.DEFAULT, **json.loads(args.overrides))
     started = time.perf_counter()
-    params, history = train.train(ds, recipe, seed=args.seed)
+    teacher = checkpoint.load(Path(args.teacher)) if args.teacher else None
+    params, history = train.train(ds, recipe, seed=args.seed, teacher=teacher)
     wall = time.perf_counter() - started
-    classify = float_classifier(params)
+    if args.save:
+        Path(args.save).mkdir(parents=True, exist_ok=True)
+        checkpoint.save(Path(args.save) / checkpoint.NAME, params)
+    # the weights as trained: fake-quantized where the recipe's bits are below 8
+    classify = float_classifier(train.quantized(params, recipe.bits)[0])
     result = {
         "name": args.name,
         "seed": args.seed,
         "overrides": json.loads(args.overrides),
+        "teacher": args.teacher,
         "val": history[-1]["testAccuracy"],
         "val_curve": [h["testAccuracy"] for h in history],
         "wall": round(wall, 1),
@@ -81,7 +92,8 @@ def main() -> None:
             (int8_classifier(params)(ds.test.images) == ds.test.labels).mean()
         )
     if args.test:
-        result["test"] = train.accuracy(params, full.test.images, full.test.labels)
+        live = train.quantized(params, recipe.bits)[0]
+        result["test"] = train.accuracy(live, full.test.images, full.test.labels)
     out = ROOT / "artifacts" / "recipe_search.jsonl"
     out.parent.mkdir(exist_ok=True)
     with open(out, "a") as f:
