@@ -7,5 +7,5 @@ from .preprocess import preprocess
 from .pretrained import pretrained
 from .reference import load_model
 
-__version__ = "1.1.0"
+__version__ = "1.2.0"
 __all__ = ["__version__", "load_model", "preprocess", "preprocessing", "pretrained"]
