@@ -4,6 +4,7 @@ mutation tests (nox -s mutants) run against verify.py, beside test_verify.py's f
 
 import hashlib
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -361,3 +362,46 @@ def test_mnist_from_the_cache_and_a_corrupted_cache(mnist, tmp_path, monkeypatch
     (copy / "t10k-labels-idx1-ubyte").write_bytes(bytes(labels))
     got = message(dest)
     assert f"{copy / 't10k-labels-idx1-ubyte'}: SHA-256 mismatch in the cache (" in got
+
+
+def case_name(dest: Path, k: int) -> str:
+    return f"cases[{k}] ({doc(dest, 'parity.json')['cases'][k]['description']})"
+
+
+def test_format_3_hidden_activations_are_exact(fx):
+    """One hidden activation one ulp off fails; so do a missing layer and a short one."""
+    dest, _ = fx
+    path, name = dest / "weights" / V / "parity.json", case_name(dest, 9)
+    good = doc(dest, "parity.json")
+    assert good["formatVersion"] == 3 and len(good["cases"][9]["hidden"]) == 1
+    bad = json.loads(json.dumps(good))
+    hidden = bad["cases"][9]["hidden"][0]
+    j = next(i for i, v in enumerate(hidden) if v > 0)
+    hidden[j] = math.nextafter(hidden[j], math.inf)
+    put(dest, "parity.json", bad)
+    assert message(dest).startswith(
+        f"{path}: {name}: the reference's hidden[0] activations differ by "
+    )
+    bad["cases"][9]["hidden"] = []
+    put(dest, "parity.json", bad)
+    assert message(dest) == f"{path}: {name}.hidden: expected 1 arrays"
+    bad["cases"][9]["hidden"] = [good["cases"][9]["hidden"][0][:15]]
+    put(dest, "parity.json", bad)
+    assert message(dest) == f"{path}: {name}.hidden[0]: expected 16 numbers"
+
+
+def test_format_2_logits_are_exact(fx):
+    """A format 2 file (logits, no hidden activations) still has its logits checked exactly."""
+    dest, _ = fx
+    path, name = dest / "weights" / V / "parity.json", case_name(dest, 4)
+    bad = doc(dest, "parity.json")
+    bad["formatVersion"] = 2
+    for case in bad["cases"]:
+        case.pop("hidden")
+    put(dest, "parity.json", bad)
+    assert verify.verify(dest, None, files_only=True)[0].endswith(
+        "(40 cases: logits exact, probabilities within 1e-12), card and index agree"
+    )
+    bad["cases"][4]["logits"][1] = math.nextafter(bad["cases"][4]["logits"][1], -math.inf)
+    put(dest, "parity.json", bad)
+    assert message(dest).startswith(f"{path}: {name}: the reference's logits differ by ")
