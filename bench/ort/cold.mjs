@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { median } from '../../js/bench/stats.js';
-import { imageBytes, mnistDir, TEST_IMAGES } from '../../js/test/mnist.js';
+import { imageBytes, mnistDir, TEST_IMAGES } from '../../js/data/mnist.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.join(here, '..', '..');
