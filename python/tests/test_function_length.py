@@ -23,3 +23,12 @@ def test_a_function_over_the_limit_is_named_and_fails(tmp_path, capsys):
 
 def test_the_package_and_tools_are_within_the_limit(capsys):
     assert function_length.main([]) == 0, capsys.readouterr().out
+
+
+def test_a_module_over_the_limit_is_named_and_fails(tmp_path, capsys):
+    path = tmp_path / "big.py"
+    path.write_text("x = 1\n" * 300)
+    assert function_length.main([str(path)]) == 0
+    path.write_text("x = 1\n" * 301)
+    assert function_length.main([str(path)]) == 1
+    assert capsys.readouterr().out.endswith(f"{path}: 301 lines (limit 300)\n")

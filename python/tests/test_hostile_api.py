@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitnet import reference, verify
+from digitnet import parity_file, reference
 from digitnet.errors import DigitnetError, InputError
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -72,7 +72,7 @@ def test_verify_refuses_non_canonical_parity_pixels(tmp_path):
     assert pixels.endswith("=")  # 784 bytes: one padding character, two unused bits
     doc["cases"][0]["pixels"] = non_canonical(pixels)
     with pytest.raises(DigitnetError, match=r"cases\[0\]\.pixels: expected canonical base64"):
-        verify.parity_inputs(doc["cases"], path)
+        parity_file.parity_inputs(doc["cases"], path)
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs node")

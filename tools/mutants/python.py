@@ -45,6 +45,10 @@ MODULES = {
         ("test_reference.py", "test_conformance.py"),
     ),
     "digitnet/engine.py": (f"{PACKAGE}/engine.py", ("test_reference.py",)),
+    "digitnet/parity_file.py": (
+        f"{PACKAGE}/parity_file.py",
+        ("test_verify.py", "test_verify_messages.py"),
+    ),
     "digitnet/conformance.py": (
         f"{PACKAGE}/conformance.py",
         ("test_verify_messages.py", "test_parity_synthetic.py"),
