@@ -400,7 +400,7 @@ def test_format_2_logits_are_exact(fx):
         case.pop("hidden")
     put(dest, "parity.json", bad)
     assert verify.verify(dest, None, files_only=True)[0].endswith(
-        "(40 cases: logits exact, probabilities within 1e-12), card and index agree"
+        f"(40 cases: logits exact, probabilities within {TOL:g}), card and index agree"
     )
     bad["cases"][4]["logits"][1] = math.nextafter(bad["cases"][4]["logits"][1], -math.inf)
     put(dest, "parity.json", bad)
