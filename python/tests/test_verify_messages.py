@@ -242,6 +242,8 @@ def test_parity_files(fx):
     good = doc(dest, "parity.json")
     put(dest, "parity.json", {**good, "weightsVersion": "0.0.9"})
     assert message(dest) == f"{path}: weightsVersion: expected '{V}'"
+    put(dest, "parity.json", {**good, "formatVersion": 4})
+    assert message(dest).startswith(f"{path}: expected a digitnet-parity file, formatVersion 1, 2")
     put(dest, "parity.json", {**good, "format": "other"})
     assert message(dest).startswith(f"{path}: expected a digitnet-parity file, formatVersion 1, 2")
     put(dest, "parity.json", {**good, "cases": []})
@@ -405,3 +407,26 @@ def test_format_2_logits_are_exact(fx):
     bad["cases"][4]["logits"][1] = math.nextafter(bad["cases"][4]["logits"][1], -math.inf)
     put(dest, "parity.json", bad)
     assert message(dest).startswith(f"{path}: {name}: the reference's logits differ by ")
+
+
+def test_the_worst_is_the_first_of_the_largest(fx):
+    dest, _ = fx
+    path = dest / "weights" / V / "parity.json"
+    bad = doc(dest, "parity.json")
+    for k, by in ((3, 1e-6), (8, 1e-9), (11, 1e-6)):  # 3 and 11 tie for the largest
+        bad["cases"][k]["probabilities"][0] += by
+    put(dest, "parity.json", bad)
+    got = message(dest)
+    assert got.startswith(f"{path}: {case_name(dest, 3)}: the reference's probabilities differ")
+    assert f"; 3 of 40 cases fail, the worst {case_name(dest, 3)}: " in got
+    bad["cases"][3]["probabilities"][0] -= 1e-6  # now 8 first, 11 the worst
+    put(dest, "parity.json", bad)
+    assert f"; 2 of 40 cases fail, the worst {case_name(dest, 11)}: " in message(dest)
+
+
+def test_a_model_file_of_another_version(fx):
+    dest, _ = fx
+    model = doc(dest, "model.json")
+    put(dest, "model.json", {**model, "version": "0.0.9"})
+    path = dest / "weights" / V / "model.json"
+    assert message(dest) == f"{path}: version '0.0.9', expected '{V}'"

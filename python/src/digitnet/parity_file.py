@@ -36,7 +36,8 @@ def parity_inputs(cases, path: Path) -> np.ndarray:
                 f"{path}: cases[{k}].pixels: expected canonical base64 of 784 bytes"
             )
         rows.append(pixels)
-    return conformance.inputs(np.frombuffer(b"".join(rows), dtype=np.uint8).reshape(len(rows), -1))
+    flat = np.frombuffer(b"".join(rows), dtype=np.uint8)
+    return conformance.inputs(flat.reshape(len(rows), reference.INPUTS))  # not -1: -2 works too
 
 
 def check_parity(model: reference.Model, path: Path) -> tuple[int, int]:
