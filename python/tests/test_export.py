@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import write_dataset
 
-from digitnet import cli, layout, reference, verify
+from digitnet import cli, export, layout, reference, verify
 from digitnet.errors import DigitnetError
 from digitnet.evaluate import DESCRIPTIONS
 from digitnet.storage import sha256
@@ -170,6 +170,16 @@ def test_model_file_size_budget(run_dir, tmp_path, capsys):
     assert not dest.exists() or not any(dest.rglob("*.json"))
     assert cli.main([*args, "--version", "1.0.0"]) == 0
     assert (dest / "weights/1.0.0/model.json").stat().st_size <= 150_000
+
+
+def test_the_final_document_is_held_to_the_same_budget():
+    """The metadata can push a document that passed the early lower bound over the budget: the
+    final bytes are checked by the same function, without "at least"."""
+    doc = {"layers": [{"scale": 1.0}], "metadata": {"padding": "x" * 150_000}}
+    with pytest.raises(DigitnetError, match=r"^model.json would be 150,0\d\d bytes \(per-layer"):
+        export.within_budget(doc)
+    small = {"layers": [{"scales": [1.0]}]}
+    assert export.within_budget(small) == export.dumps(small)
 
 
 @pytest.mark.mnist

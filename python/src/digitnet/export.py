@@ -70,13 +70,20 @@ def check_budget(params, version: str, per_channel: bool, bits=None) -> None:
     """Refuse, before any work, weights whose model.json cannot fit the budget: the document
     without its metadata is a lower bound (for this 784-128-64-10 network, --per-channel's 202
     scales never fit beside full-precision biases; the flag stays for the CLI's contract)."""
-    size = len(dumps(model_document(params, version, per_channel, {}, bits)))
-    if size > MAX_MODEL_BYTES:
+    within_budget(model_document(params, version, per_channel, {}, bits), lower_bound=True)
+
+
+def within_budget(doc: dict, lower_bound: bool = False) -> bytes:
+    """The document's bytes, or one error if they exceed MAX_MODEL_BYTES (the one budget check:
+    before any work on the document without metadata, a lower bound, and on the final one)."""
+    encoded = dumps(doc)
+    if len(encoded) > MAX_MODEL_BYTES:
+        scales = "per-channel" if any("scales" in layer for layer in doc["layers"]) else "per-layer"
         raise DigitnetError(
-            f"model.json would be at least {size:,} bytes "
-            f"({'per-channel' if per_channel else 'per-layer'} scales), over the "
-            f"{MAX_MODEL_BYTES:,}-byte budget (try --per-layer)"
+            f"model.json would be {'at least ' if lower_bound else ''}{len(encoded):,} bytes "
+            f"({scales} scales), over the {MAX_MODEL_BYTES:,}-byte budget (try --per-layer)"
         )
+    return encoded
 
 
 def dumps(doc: dict) -> bytes:
@@ -143,12 +150,7 @@ def export(
     probe = reference.load_model(model_document(params, version, per_channel, {}, bits))
     metadata = model_metadata(probe, data.test, run_meta, per_channel, command)
     doc = model_document(params, version, per_channel, metadata, bits)
-    model_bytes = dumps(doc)
-    if len(model_bytes) > MAX_MODEL_BYTES:
-        raise DigitnetError(
-            f"model.json would be {len(model_bytes):,} bytes, over the "
-            f"{MAX_MODEL_BYTES:,}-byte budget (try --per-layer)"
-        )
+    model_bytes = within_budget(doc)
     files = {
         layout.MODEL: model_bytes,
         layout.PARITY: dumps(parity_document(reference.load_model(doc), data)),
