@@ -47,9 +47,9 @@ def measured_limitation(metadata: dict) -> str:
     named = ", ".join(f"{k} ({DESCRIPTIONS.get(k, k)}) {percent(a)}" for a, k in weakest)
     accuracy = percent(metadata["int8Accuracy"])
     return (
-        f"Measured on the 10,000 MNIST test digits (int8 model): {accuracy} as they are; "
-        f"it does worst on {named}: every figure of the robustness suite is in "
-        "`robustness` (fixtures/FORMAT.md)."
+        "Measured on the 10,000 MNIST test digits (this file's quantized weights, 4 or 8 bits): "
+        f"{accuracy} as they are; it does worst on {named}: every figure of the robustness "
+        "suite is in `robustness` (fixtures/FORMAT.md)."
     )
 
 
