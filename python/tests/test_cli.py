@@ -293,3 +293,19 @@ def test_version(capsys):
         cli.main(["--version"])
     assert e.value.code == 0
     assert capsys.readouterr().out.strip() == f"digitnet {digitnet.__version__}"
+
+
+def test_evaluate_measures_a_run_through_the_widths_it_was_trained_for(tmp_path):
+    """A `--bits 4` run learnt through 4-bit weights: evaluate (a run folder or its checkpoint)
+    measures those, not the raw floats, which were never the model (they score points lower)."""
+    params = model.init_params(np.random.default_rng(0))
+    meta = {"testAccuracy": 0.5, "seed": 0, "dataSha256": {}, "history": []}
+    runs.write(tmp_path, params, meta | {"recipe": {"bits": [4, 4, 4]}})
+    x = np.random.default_rng(1).integers(0, 256, (300, 28, 28), dtype=np.uint8)
+    as_trained = model.predict(train.quantized(params, (4, 4, 4))[0], train.to_inputs(x))
+    raw = model.predict(params, train.to_inputs(x))
+    assert not np.array_equal(as_trained, raw)  # else this test could not tell them apart
+    for path in (tmp_path, tmp_path / runs.CHECKPOINT):
+        assert np.array_equal(cli.classifier(path)(x), as_trained)
+    runs.write(tmp_path, params, meta | {"recipe": {}})  # runs before --bits: 8 bits, as saved
+    assert np.array_equal(cli.classifier(tmp_path)(x), raw)

@@ -145,11 +145,17 @@ def log_epoch(e: dict) -> None:
 
 
 def classifier(path: Path):
-    """A function images -> classes for a checkpoint (float32) or a model.json (int8 reference)."""
+    """A function images -> classes for a model.json (the quantized reference), or a run folder
+    or checkpoint as it was trained: its float32 weights seen through the widths its run's
+    recipe names (a `--bits 4` run learnt through 4-bit weights; its raw floats were never the
+    model, and score points lower)."""
     if path.suffix == ".json":
         m = reference.load_model(path)
         return lambda imgs: conformance.digits(m, imgs)
     params = checkpoint.load(path)
+    folder = path if storage.kind(path) == "a folder" else path.parent
+    if storage.kind(folder / runs.METRICS) is not None:
+        params, _ = train.quantized(params, trained_widths(runs.read_metrics(folder), folder))
     return lambda imgs: model.predict(params, train.to_inputs(imgs))
 
 
