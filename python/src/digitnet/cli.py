@@ -154,8 +154,9 @@ def classifier(path: Path):
         return lambda imgs: conformance.digits(m, imgs)
     params = checkpoint.load(path)
     folder = path if storage.kind(path) == "a folder" else path.parent
-    if storage.kind(folder / runs.METRICS) is not None:
-        params, _ = train.quantized(params, trained_widths(runs.read_metrics(folder), folder))
+    if storage.kind(folder / runs.METRICS) is not None:  # evaluate needs its recipe's bits alone
+        meta = storage.read_json_object(folder / runs.METRICS)
+        params, _ = train.quantized(params, trained_widths(meta, folder))
     return lambda imgs: model.predict(params, train.to_inputs(imgs))
 
 
