@@ -31,40 +31,54 @@ PACKAGE = "python/src/digitnet"
 MODULES = {
     "digitnet/verify.py": (
         f"{PACKAGE}/verify.py",
-        ("test_verify.py", "test_verify_messages.py"),
+        ("test_verify.py", "test_verify_messages.py", "test_publish_edges.py"),
     ),
     "digitnet/publish.py": (
         f"{PACKAGE}/publish.py",
-        ("test_publish.py", "test_storage.py", "test_cli_hostile_export.py"),
+        (
+            "test_publish.py",
+            "test_storage.py",
+            "test_cli_hostile_export.py",
+            "test_publish_edges.py",
+        ),
     ),
-    "digitnet/storage.py": (f"{PACKAGE}/storage.py", ("test_storage.py", "test_publish.py")),
-    "digitnet/quantize.py": (f"{PACKAGE}/quantize.py", ("test_quantize.py",)),
-    "digitnet/reference.py": (f"{PACKAGE}/reference.py", ("test_reference.py",)),
+    "digitnet/storage.py": (
+        f"{PACKAGE}/storage.py",
+        ("test_storage.py", "test_publish.py", "test_publish_edges.py"),
+    ),
+    "digitnet/quantize.py": (
+        f"{PACKAGE}/quantize.py",
+        ("test_quantize.py", "test_publish_edges.py"),
+    ),
+    "digitnet/reference.py": (
+        f"{PACKAGE}/reference.py",
+        ("test_reference.py", "test_model_edges.py"),
+    ),
     "digitnet/validate.py": (
         f"{PACKAGE}/validate.py",
-        ("test_reference.py", "test_conformance.py"),
+        ("test_reference.py", "test_conformance.py", "test_model_edges.py"),
     ),
-    "digitnet/engine.py": (f"{PACKAGE}/engine.py", ("test_reference.py",)),
+    "digitnet/engine.py": (f"{PACKAGE}/engine.py", ("test_reference.py", "test_model_edges.py")),
     "digitnet/parity_file.py": (
         f"{PACKAGE}/parity_file.py",
-        ("test_verify.py", "test_verify_messages.py"),
+        ("test_verify.py", "test_verify_messages.py", "test_publish_edges.py"),
     ),
     "digitnet/conformance.py": (
         f"{PACKAGE}/conformance.py",
-        ("test_verify_messages.py", "test_parity_synthetic.py"),
+        ("test_verify_messages.py", "test_parity_synthetic.py", "test_model_edges.py"),
     ),
     "digitnet_tools/parity/parity_check.py": (
         "tools/parity/parity_check.py",
-        ("test_parity.py", "test_parity_synthetic.py"),
+        ("test_parity.py", "test_parity_synthetic.py", "test_parity_harness.py"),
     ),
     # the harness's judgement and rows, split out of parity_check.py (issue 25)
     "digitnet_tools/parity/judge.py": (
         "tools/parity/judge.py",
-        ("test_parity.py", "test_parity_synthetic.py"),
+        ("test_parity.py", "test_parity_synthetic.py", "test_parity_harness.py"),
     ),
     "digitnet_tools/parity/rows.py": (
         "tools/parity/rows.py",
-        ("test_parity.py", "test_parity_synthetic.py"),
+        ("test_parity.py", "test_parity_synthetic.py", "test_parity_harness.py"),
     ),
 }
 # Tests left out of the run. The entry point runs the harness of a checkout, which the stage's
@@ -119,6 +133,13 @@ def stage(modules: list[str]) -> None:
     # Which tests reach which function is recorded afresh each run: mutmut's own update only
     # adds new tests, and a function moved to another module kept none of its old tests.
     (STAGE / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
+    # mutmut regenerates a module's mutants only when the source is newer than its mutated copy,
+    # and copytree keeps the repository's times: a module copied unmutated by an earlier run
+    # (not selected then) would stay unmutated. Results survive: mutmut keeps them per function
+    # hash and retests only functions that changed.
+    for module in modules:
+        (STAGE / "mutants" / module).unlink(missing_ok=True)
+        retest_survivors(STAGE / "mutants" / f"{module}.meta")
     shutil.copytree(ROOT / PACKAGE, STAGE / "digitnet", ignore=SKIP)
     tools = shutil.ignore_patterns("__pycache__", "node_modules", "mutants", "*.json", "*.mjs")
     shutil.copytree(ROOT / "tools", STAGE / "digitnet_tools", ignore=tools)
@@ -134,6 +155,20 @@ def stage(modules: list[str]) -> None:
     named = sorted({t for _, tests in MODULES.values() for t in tests})
     tests = [f"python/tests/{t}" for t in named if (ROOT / "python/tests" / t).is_file()]
     (STAGE / "pyproject.toml").write_text(config(modules, tests))
+
+
+def retest_survivors(meta: Path) -> None:
+    """Forget the verdicts of mutants no test killed (survived: 0, no tests: 5 or 33), so they
+    meet the tests as they are now: mutmut retests a mutant only when its function changed, and
+    a test written to kill a survivor changes no function. Killed mutants keep their verdict."""
+    if not meta.is_file():
+        return
+    data = json.loads(meta.read_text())
+    codes = data["exit_code_by_key"]
+    for key, code in codes.items():
+        if code in (0, 5, 33):
+            codes[key] = None
+    meta.write_text(json.dumps(data))
 
 
 def results() -> list[dict]:
@@ -165,6 +200,14 @@ def main(argv: list[str] | None = None) -> int:
         help="write python.json from the stage's results so far (an interrupted run's): no run",
     )
     p.add_argument(
+        "--mutants",
+        nargs="+",
+        default=[],
+        metavar="GLOB",
+        help="run only these mutants (mutmut names or globs, e.g. 'digitnet.quantize.x_*'), "
+        "whatever their last verdict: while writing a test to kill them",
+    )
+    p.add_argument(
         "modules", nargs="*", help="only these (staged paths, e.g. digitnet/quantize.py)"
     )
     args = p.parse_args(argv)
@@ -177,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         # Tests' subprocesses (python -m digitnet ...) run the original modules: mutmut's
         # trampoline needs its own process's state, so only what a test calls in-process kills.
         cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", args.max_children]
+        cmd += args.mutants
         proc = subprocess.run(cmd, cwd=STAGE)
         if proc.returncode != 0:
             print(f"mutmut run exited {proc.returncode}", file=sys.stderr)
