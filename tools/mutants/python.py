@@ -201,11 +201,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "--mutants",
-        nargs="+",
+        action="append",
         default=[],
         metavar="GLOB",
-        help="run only these mutants (mutmut names or globs, e.g. 'digitnet.quantize.x_*'), "
-        "whatever their last verdict: while writing a test to kill them",
+        help="run only this mutant (a mutmut name, or a glob ending in __mutmut_*), whatever its "
+        "last verdict: while writing a test to kill it (repeat the option for more)",
     )
     p.add_argument(
         "modules", nargs="*", help="only these (staged paths, e.g. digitnet/quantize.py)"
