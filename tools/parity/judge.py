@@ -57,7 +57,7 @@ def judge(row: Row) -> Check:
     diff[js_null != ref_null] = np.inf
     agree = js_null == ref_null
     if row.argmax:
-        agree &= ~both | (js.argmax(axis=1) == np.where(both[:, None], ref, 0).argmax(axis=1))
+        agree &= ~both | (js.argmax(axis=1) == ref.argmax(axis=1))  # ~both: null rows as above
     k = int(np.argmax(diff))
     if agree.sum() < len(agree) and diff[k] <= row.tolerance:
         k = int(np.argmin(agree))  # the worst case is the one whose answer differs

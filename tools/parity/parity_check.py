@@ -82,7 +82,7 @@ def read_cases(folder: Path) -> list[dict]:
     for name in CASE_FILES:
         path = folder / name
         try:
-            found = json.loads(path.read_text(encoding="utf-8")).get("cases")
+            found = json.loads(path.read_bytes()).get("cases")  # JSON is UTF-8 (RFC 8259)
         except (OSError, ValueError, AttributeError) as e:
             raise DigitnetError(f"{path}: unreadable ({e})") from None
         if not isinstance(found, list) or not found:
@@ -118,14 +118,14 @@ def run(fixtures: Path = layout.FIXTURES, mutant: str | None = None, out=sys.std
     bad = [c for c in checks if not c.ok]
     seconds = time.perf_counter() - started
     if bad or not checks:
-        worst = max(bad, key=lambda c: (c.count - c.agree, c.max_diff)) if bad else None
-        why = (
-            f"{worst.version} {worst.backend} {worst.what}: {worst.worst} "
-            f"(allowed {worst.tolerance:g})"
-        )
-        print(
-            f"PARITY FAILED ({seconds:.1f}s): {why if worst else 'nothing was checked'}", file=out
-        )
+        why = "nothing was checked"  # no rows at all: formatting `worst` would crash
+        if bad:
+            worst = max(bad, key=lambda c: (c.count - c.agree, c.max_diff))
+            why = (
+                f"{worst.version} {worst.backend} {worst.what}: {worst.worst} "
+                f"(allowed {worst.tolerance:g})"
+            )
+        print(f"PARITY FAILED ({seconds:.1f}s): {why}", file=out)
         return False
     print(
         f"PARITY OK: {len(checks)} checks ({conformance.BIT_EXACT}, activations and "

@@ -65,9 +65,9 @@ def expected_for(version: str, fixtures: Path, ds: data.Dataset, cases, twin) ->
     drawn = np.full((len(cases), 10), np.nan)
     inked = ~np.isnan(twin).all(axis=1)
     drawn[inked] = model.predict(twin[inked])
-    images = ds.test.images.reshape(len(ds.test.images), -1) / 255.0
+    images = ds.test.images.reshape(len(ds.test.images), 784) / 255.0
     top = model.classify(images)  # the default k, 3
-    classify = np.array([[d for d, _ in t] + [p for _, p in t] for t in top], dtype=float)
+    classify = np.array([[d for d, _ in t] + [p for _, p in t] for t in top])  # ints, floats: f8
     logits = None
     if all("logits" in c for c in parity):  # parity format 2
         logits = np.array([c["logits"] for c in parity])
