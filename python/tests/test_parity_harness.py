@@ -350,8 +350,12 @@ def test_run_names_the_check_with_the_most_wrong_answers(monkeypatch):
     other_digit = Row("1.0.0", "wasm", "MNIST probabilities: JS vs reference", js, ref, ["a", "b"])
     checks = [judge(far), judge(other_digit)]
     assert [(c.count - c.agree, c.max_diff) for c in checks] == [(1, 10.0), (1, 1.0)]
-    close = Row("1.0.0", "wasm", "drawings", js[:1] + 1e-13, ref[:1], ["a"])
-    ok, text = run_on(monkeypatch, [close, other_digit, far])
+    what = "drawing -> probabilities: JS vs Python"  # every digit right, but too far: 0 wrong
+    off = Row("1.0.0", "js", what, js[[0, 0, 0]] * 1.5, ref[[0, 0, 0]], ["a", "b", "c"])
+    assert (judge(off).count, judge(off).agree, judge(off).ok) == (3, 3, False)
+    close = Row("1.0.0", "wasm", what, js[:1] + 1e-13, ref[:1], ["a"])
+    assert judge(close).ok
+    ok, text = run_on(monkeypatch, [close, off, other_digit, far])
     assert not ok
     assert text.splitlines()[-1] == (
         "PARITY FAILED (2.5s): 1.0.0 js MNIST logits: JS vs reference: b: |d|=10 (allowed 0)"
