@@ -146,3 +146,15 @@ def test_per_channel_by_default_and_integer_weights():
     q, scales = quantize.quantize(w)
     assert scales.tolist() == [1.0, 2.0] and q.tolist() == [[127, -127], [1, 1]]
     assert quantize.quantize(w, per_channel=False)[1].tolist() == [2.0]
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int8, np.float16])
+def test_any_numbers_quantize_as_their_float64_values(dtype):
+    """Weights of another dtype (integers, half floats) get the scales their float64 values
+    would: the scale's division is never done in integers (2 / 127 is not 0) nor in float16."""
+    w = np.array([[1, -3], [2, 5], [-2, 1]], dtype=dtype)
+    q, scales = quantize.quantize(w)
+    assert scales.tolist() == [quantize.short_float(2 / 127), quantize.short_float(5 / 127)]
+    assert q.tolist() == [[64, -76], [127, 127], [-127, 25]]
+    same = quantize.quantize(w.astype(np.float64))
+    assert (q == same[0]).all() and scales.tolist() == same[1].tolist()

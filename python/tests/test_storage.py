@@ -100,6 +100,8 @@ def test_fsync_folder_ignores_a_folder_that_cannot_be_fsynced(tmp_path, monkeypa
         (b"{", "not valid JSON (Expecting property name enclosed in double quotes: "),
         (b'{"a": "\xff"}', "not valid JSON ('utf-8' codec can't decode byte 0xff"),
         (b"[" * 100_000, "not valid JSON ("),
+        (b'{"a": 1e400}', "not valid JSON (number 1e400 is out of range)"),
+        (b'{"a": [-1E+309]}', "not valid JSON (number -1E+309 is out of range)"),
     ],
 )
 def test_read_json_object(tmp_path, content, said):
@@ -117,3 +119,48 @@ def test_read_json_object_of_a_missing_file(tmp_path):
     with pytest.raises(DigitnetError) as e:
         storage.read_json_object(tmp_path / "none.json")
     assert str(e.value) == f"{tmp_path / 'none.json'}: cannot read (no such file)"
+
+
+def test_a_json_error_without_words_is_named_by_its_kind(tmp_path, monkeypatch):
+    """Should the parser ever fail without a message, the line still says how."""
+    path = tmp_path / "x.json"
+    path.write_bytes(b"{}")
+
+    def loads(*args, **kwargs):
+        raise RecursionError
+
+    monkeypatch.setattr(storage.json, "loads", loads)
+    with pytest.raises(DigitnetError) as e:
+        storage.read_json_object(path)
+    assert str(e.value) == f"{path}: not valid JSON (RecursionError)"
+
+
+def test_describe_names_every_kind_of_path():
+    kinds = [
+        (stat.S_IFREG | 0o644, "a regular file"),
+        (stat.S_IFDIR | 0o755, "a folder"),
+        (stat.S_IFLNK | 0o777, "a symlink"),
+        (stat.S_IFIFO, "a FIFO"),
+        (stat.S_IFCHR, "a character device"),
+        (stat.S_IFBLK, "a block device"),
+        (stat.S_IFSOCK, "a socket"),
+        (0o160000, "a special file"),  # a BSD whiteout: no kind Python's stat names
+        (0, "a special file"),
+    ]
+    assert [storage.describe(mode) for mode, _ in kinds] == [said for _, said in kinds]
+
+
+def test_interrupted_as_the_rename_returns_the_new_file_stays(tmp_path, monkeypatch):
+    """SIGTERM is a KeyboardInterrupt while publishing: arriving just after the rename, when the
+    temporary file is gone, it is what the caller sees (not a FileNotFoundError of the clean-up)."""
+    path, real = tmp_path / "f", os.replace
+    path.write_bytes(b"old")
+
+    def replace(src, dst):
+        real(src, dst)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        storage.write_atomic(path, b"new")
+    assert path.read_bytes() == b"new" and [p.name for p in tmp_path.iterdir()] == ["f"]
