@@ -76,7 +76,7 @@ class Model:
             raise InputError(f"classify: k is {shown}; expected an integer >= 0")
         k = int(f)
         probs = self._run(check_input(x, "classify"))["probs"]
-        rows = probs.reshape(-1, probs.shape[-1])
+        rows = np.atleast_2d(probs)  # one digit's (10,) or a batch's (N, 10)
         order = np.argsort(-rows, axis=1, kind="stable")[:, :k]
         top = [[(int(d), float(p[d])) for d in row] for p, row in zip(rows, order)]
         return top if probs.ndim == 2 else top[0]

@@ -209,14 +209,15 @@ def numbers(spec: dict, key: str, at: str, count: int, ok, what: str) -> np.ndar
     for j, v in enumerate(values):
         if not ok(v):
             fail(f"{at}{key}[{j}]", f"expected a {what}, got {show(v)}")
-    return np.array([float(v) for v in values], dtype=np.float64)
+    return np.array([float(v) for v in values])  # Python floats: float64
 
 
 def canonical_base64(text) -> bytes | None:
     """The bytes of canonical base64 (RFC 4648: padded, no whitespace, unused bits zero), None
     for anything else: only the canonical text passes, as it must re-encode to itself."""
     try:
-        raw = base64.b64decode(text, validate=True) if isinstance(text, str) else None
+        # no validate=True: text with anything outside the alphabet cannot re-encode to itself
+        raw = base64.b64decode(text) if isinstance(text, str) else None
     except (binascii.Error, ValueError):
         return None
     return raw if raw is not None and base64.b64encode(raw).decode("ascii") == text else None
@@ -243,7 +244,7 @@ def levels(text, i: int, o: int, bits: int, field: str) -> np.ndarray:
     if bits == 8:
         q = raw.astype(np.int8)
     else:
-        nibbles = np.stack([raw >> 4, raw & 0xF], axis=1).reshape(-1)
+        nibbles = np.stack([raw >> 4, raw & 0xF], axis=1).ravel()
         q = ((nibbles.astype(np.int8) ^ 8) - 8)[:n]  # two's complement of 4 bits
     bad = np.flatnonzero(q == -(1 << (bits - 1)))
     if bad.size:
