@@ -13,7 +13,10 @@ function fail(Err, field, expected, got) {
 
 function check(rgba, width, height, options) {
   if (!(rgba instanceof Uint8ClampedArray || rgba instanceof Uint8Array)) {
-    fail(TypeError, 'rgba', 'a Uint8ClampedArray or Uint8Array', rgba?.constructor?.name ?? rgba);
+    // its class's name, null or undefined, or 'object' for an object without a class (which a
+    // template string cannot turn into text: it threw a TypeError of its own)
+    const got = rgba?.constructor?.name ?? (rgba && typeof rgba);
+    fail(TypeError, 'rgba', 'a Uint8ClampedArray or Uint8Array', got);
   }
   for (const [name, v] of [
     ['width', width],

@@ -69,6 +69,20 @@ for (const [name, entry] of Object.entries(ENTRIES)) {
         });
   });
 
+  test(`${name}: the refusal names the k: a number by its value, anything else by its type`, () => {
+    const model = entry.loadModel(shippedModel());
+    for (const [k, shown] of [
+      [2.5, '2.5'],
+      [-1, '-1'],
+      [NaN, 'NaN'],
+      ['3', 'string'],
+      [3n, 'bigint'],
+    ])
+      assert.throws(() => model.classify(digit(0), k), {
+        message: `classify: k is ${shown}; expected an integer >= 0`,
+      });
+  });
+
   test(`${name}: ties keep the lower digit first`, () => {
     // Zero weights and equal biases: all ten logits equal, every probability exactly 0.1.
     const json = makeModel([784, 10]);

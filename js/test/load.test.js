@@ -134,6 +134,14 @@ const CASES = [
     },
     'layers[1]: expected an object, got "dense"',
   ],
+  [
+    'an activation that is an object',
+    perChannel,
+    (m) => {
+      m.layers[0].activation = { name: 'relu' };
+    },
+    'layers[0].activation: expected "relu", got an object',
+  ],
 
   [
     'inputs missing',

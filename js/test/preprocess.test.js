@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
 import { TOLERANCE } from '../parity/replay.mjs';
 import { preprocess } from '../src/preprocess.js';
 
@@ -189,7 +190,8 @@ test('every invalid argument throws an error naming the field', () => {
     [[new Int8Array(4), 1, 1], TypeError, /rgba: expected/],
     [[null, 1, 1], TypeError, /rgba: expected .*got null/],
     [[undefined, 1, 1], TypeError, /rgba: expected .*got undefined/],
-    [['abcd', 1, 1], TypeError, /rgba: expected/],
+    [['abcd', 1, 1], TypeError, /rgba: expected .*got String$/],
+    [[Object.create(null), 1, 1], TypeError, /rgba: expected .*got object$/], // no class
     [[ok, 1.5, 1], TypeError, /width: expected a positive integer, got 1.5/],
     [[ok, '1', 1], TypeError, /width: expected a positive integer/],
     [[ok, NaN, 1], TypeError, /width: expected a positive integer/],
@@ -223,7 +225,7 @@ test('every invalid argument throws an error naming the field', () => {
     assert.throws(
       () => preprocess(...args),
       (e) => e instanceof type && message.test(e.message) && e.message.startsWith('preprocess: '),
-      `preprocess(${args.map(String).join(', ')}) should throw ${type.name} matching ${message}`,
+      `preprocess(${args.map((a) => inspect(a)).join(', ')}) should throw ${type.name}: ${message}`,
     );
   }
 });
@@ -293,6 +295,37 @@ function reproduces(file, version, least) {
 
 test('reproduces every case of fixtures/preprocess/cases.json within the tolerance', () => {
   reproduces('cases.json', 1, 200);
+});
+
+// An opaque 30x20 canvas: a black block of 24x14 inside (more than half of all pixels), grey 200
+// (r + g + b = 600) on `greys` border pixels, white (765) everywhere else.
+function bordered(greys) {
+  const rgba = new Uint8ClampedArray(30 * 20 * 4).fill(255);
+  const paint = (x, y, v) => rgba.fill(v, (y * 30 + x) * 4, (y * 30 + x) * 4 + 3);
+  for (let y = 3; y < 17; y++) for (let x = 3; x < 27; x++) paint(x, y, 0);
+  for (const [x, y] of greys) paint(x, y, 200);
+  return rgba;
+}
+
+test("'auto': the background is the lower median of the border's pixels, every side of it", () => {
+  // 96 border pixels; the lower median is the 48th smallest. Each canvas has 47 grey and 49
+  // white ones, one side all white: the median is white (765), so 'auto' reads as 'dark' (the
+  // three sums used, 0, 600 and 765, give the same floats either way), but the grey becomes
+  // the median once that side is left out, or black once the inside counts.
+  const side = {
+    top: (_x, y) => y === 0,
+    bottom: (_x, y) => y === 19,
+    left: (x, y) => x === 0 && y > 0 && y < 19,
+    right: (x, y) => x === 29 && y > 0 && y < 19,
+  };
+  const border = [];
+  for (let y = 0; y < 20; y++)
+    for (let x = 0; x < 30; x++) if (y % 19 === 0 || x % 29 === 0) border.push([x, y]);
+  for (const [name, white] of Object.entries(side)) {
+    const greys = border.filter(([x, y]) => !white(x, y)).slice(0, 47);
+    const rgba = bordered(greys);
+    assert.deepEqual(preprocess(rgba, 30, 20), preprocess(rgba, 30, 20, { ink: 'dark' }), name);
+  }
 });
 
 test("reproduces every case of fixtures/preprocess/cases-2.json (ink 'auto') as well", () => {

@@ -1,5 +1,5 @@
-// Small and portable: the core (engine + preprocessing) within 3,804 B minified and gzipped,
-// the wasm entry (kernel inlined, core as its fallback) within 4,712 B, each bundled for the
+// Small and portable: the core (engine + preprocessing) within 3,817 B minified and gzipped,
+// the wasm entry (kernel inlined, core as its fallback) within 4,724 B, each bundled for the
 // browser with nothing left external, and no Node-only API or eval.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,9 +9,9 @@ import { build } from 'esbuild';
 import { ENTRIES, measure } from '../scripts/size.js';
 import { JS } from './helpers.js';
 
-test('the core within 3,804 B and the wasm entry within 4,712 B, min+gz', async () => {
-  assert.equal(ENTRIES.core.budget, 3804);
-  assert.equal(ENTRIES.wasm.budget, 4712);
+test('the core within 3,817 B and the wasm entry within 4,724 B, min+gz', async () => {
+  assert.equal(ENTRIES.core.budget, 3817);
+  assert.equal(ENTRIES.wasm.budget, 4724);
   for (const name of Object.keys(ENTRIES)) {
     const { minified, gzipped, budget } = await measure(name);
     assert.ok(
