@@ -7,6 +7,7 @@ import fcntl
 import json
 import os
 import shutil
+import signal as signals
 import subprocess
 import sys
 import threading
@@ -161,6 +162,12 @@ def test_killed_at_every_step_then_run_again(strace, setup, tmp_path, capsys, sy
     assert not outcomes[0] and outcomes == sorted(outcomes)
 
 
+def sigint_default() -> None:
+    """Ctrl-C reaches the export even when this suite runs as a shell's background job, which
+    inherits SIGINT ignored (POSIX), as would the export, and Python keeps it ignored."""
+    signals.signal(signals.SIGINT, signals.SIG_DFL)
+
+
 @pytest.mark.parametrize("signal", ["INT", "TERM"])
 def test_interrupted_at_each_rename_leaves_no_trace(strace, setup, tmp_path, signal):
     """Ctrl-C or SIGTERM: rolled back (or, after the index's rename, complete), nothing left."""
@@ -171,7 +178,7 @@ def test_interrupted_at_each_rename_leaves_no_trace(strace, setup, tmp_path, sig
         proc = subprocess.run(
             [strace, "-f", "-qq", "-o", "/dev/null", "-e", "trace=rename", "-e",
              f"inject=rename:signal={signal}:when={n}", *export_cmd(setup, dest, "0.2.0")],
-            capture_output=True, text=True, cwd=dest.parent,
+            capture_output=True, text=True, cwd=dest.parent, preexec_fn=sigint_default,
         )  # fmt: skip
         assert proc.returncode != 0, f"rename {n}: not interrupted"
         assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
