@@ -15,6 +15,13 @@ const CASES = [
   ['an array', () => [], null, 'model: expected an object, got 0 items'],
   ['JSON text of an array', () => '[1]', null, 'model: expected an object, got 1 items'],
   ['JSON text that is not JSON', () => '{"format": ', null, /^model: invalid JSON \(.+\)$/],
+  // V8's own message quotes the text: its whitespace, newlines included, runs as one space
+  [
+    'JSON text broken after blank lines',
+    () => '{"a":\n\n  x}',
+    null,
+    /^model: invalid JSON \(.*"\{"a": x\}".*\)$/,
+  ],
 
   [
     'format missing',
@@ -338,6 +345,32 @@ const CASES = [
       m.layers[0].weights = toBase64(q);
     },
     'layers[0].weights: byte 1000 is -128 (expected -127..127)',
+  ],
+  [
+    'a 4-bit level of -8 (the high nibble of byte 3: level 6)',
+    () => makeModel([784, 10], { bits: [4] }),
+    (m) => {
+      const q = fromBase64(m.layers[0].weights);
+      q[3] = (q[3] & 0x0f) | 0x80;
+      m.layers[0].weights = toBase64(q);
+    },
+    'layers[0].weights: nibble 6 is -8 (expected -7..7)',
+  ],
+  [
+    'a width of 2 bits',
+    perChannel,
+    (m) => {
+      m.layers[0].bits = 2;
+    },
+    'layers[0].bits: expected 4 or 8, got 2',
+  ],
+  [
+    'a long string shown by its first 40 characters',
+    perChannel,
+    (m) => {
+      m.layers[0].activation = 'x'.repeat(50);
+    },
+    `layers[0].activation: expected "relu", got "${'x'.repeat(40)}"`,
   ],
 
   [

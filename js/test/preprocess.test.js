@@ -297,6 +297,26 @@ test('reproduces every case of fixtures/preprocess/cases.json within the toleran
   reproduces('cases.json', 1, 200);
 });
 
+test('step 7: ink shifted out of the frame is dropped, not wrapped onto another line', () => {
+  // A solid line along one edge of a 20x20 canvas and one faint pixel (ink 13/255 > 0.05) at
+  // the middle of the opposite edge: the centre of mass sits by the line, so the shift of about
+  // 10 px pushes the faint pixel 5 px beyond the frame's far edge (both ways, both axes). What
+  // is left is the line.
+  for (const [way, line, faint] of [
+    ['columns', (k) => `0,${k}`, '19,10'],
+    ['columns', (k) => `19,${k}`, '0,10'],
+    ['rows', (k) => `${k},0`, '10,19'],
+    ['rows', (k) => `${k},19`, '10,0'],
+  ]) {
+    const alphas = Object.fromEntries(Array.from({ length: 20 }, (_, k) => [line(k), 255]));
+    const frame = preprocess(canvas(20, 20, { ...alphas, [faint]: 13 }), 20, 20);
+    const lit = [...frame.keys()].filter((p) => frame[p] > 0);
+    const along = way === 'columns' ? (p) => p % 28 : (p) => Math.floor(p / 28);
+    assert.equal(lit.length, 20, way);
+    assert.equal(new Set(lit.map(along)).size, 1, `${way}: one line, nothing else`);
+  }
+});
+
 // An opaque 30x20 canvas: a black block of 24x14 inside (more than half of all pixels), grey 200
 // (r + g + b = 600) on `greys` border pixels, white (765) everywhere else.
 function bordered(greys) {
