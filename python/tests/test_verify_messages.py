@@ -138,12 +138,14 @@ def test_data_sha256_must_name_both_test_files(fx, named):
     )
 
 
-def without_the_suite(dest: Path, keep_robustness: bool) -> None:
-    """The version as 1.0.0 was published: parity format 1 (no logits), no robustness suite."""
+def without_the_suite(dest: Path, keep_robustness: bool, parity_format: int = 1) -> None:
+    """The version as 1.0.0 was published: parity format 1 (no logits), no robustness suite
+    (or, with keep_robustness, a suite figure it cannot have); format 2 drops only the hidden
+    activations."""
     parity = doc(dest, "parity.json")
-    parity["formatVersion"] = 1
+    parity["formatVersion"] = parity_format
     for case in parity["cases"]:
-        case.pop("logits")
+        case.pop("logits" if parity_format == 1 else "hidden")
     put(dest, "parity.json", parity)
     for name in ("model.json", "card.json"):
         d = doc(dest, name)
@@ -435,15 +437,7 @@ def test_a_model_file_of_another_version(fx):
 def test_a_format_2_version_must_record_the_suite_too(fx):
     """Format 2 (logits, no hidden activations) is as bound to the suite as format 3."""
     dest, data_dir = fx
-    parity = doc(dest, "parity.json")
-    parity["formatVersion"] = 2
-    for case in parity["cases"]:
-        case.pop("hidden")
-    put(dest, "parity.json", parity)
-    for name in ("model.json", "card.json"):
-        d = doc(dest, name)
-        del (d.get("metadata") or d)["robustness"]
-        put(dest, name, d)
+    without_the_suite(dest, keep_robustness=False, parity_format=2)
     assert message(dest, data_dir).startswith(
         f"{dest / 'weights' / V / 'model.json'}: metadata.robustness is null, the model gives {{"
     )
