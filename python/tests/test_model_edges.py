@@ -4,47 +4,19 @@ softmax and the conformance comparisons at their limits."""
 
 from __future__ import annotations
 
-import base64
 import copy
 import math
 import warnings
 
 import numpy as np
 import pytest
+from conftest import b64
+from conftest import zero_weight_model as document
 
 from digitnet import conformance, engine, reference, validate
 from digitnet.errors import DigitnetError, InputError
 
 RANGE = "expected numbers in [0, 1] (pixel bytes / 255)"
-
-
-def b64(data) -> str:
-    return base64.b64encode(bytes(data)).decode()
-
-
-def document(widths=(784, 3, 10), bits=8, scale=0.5, last_bias=None) -> dict:
-    """A small valid model: every weight 0, so its probabilities are softmax(last_bias)."""
-    layers = []
-    for k, (i, o) in enumerate(zip(widths, widths[1:])):
-        last = k == len(widths) - 2
-        layers.append(
-            {
-                "inputs": i,
-                "outputs": o,
-                "activation": "softmax" if last else "relu",
-                "bits": bits,
-                "scale": scale,
-                "bias": list(last_bias) if last and last_bias else [0.0] * o,
-                "weights": b64(bytes((i * o * bits + 7) // 8)),
-            }
-        )
-    return {
-        "format": "digitnet-mlp",
-        "formatVersion": 1,
-        "version": "1.0.0",
-        "metadata": {},
-        "layers": layers,
-    }
 
 
 def refusal(doc) -> str:
